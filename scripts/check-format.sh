@@ -1,0 +1,6 @@
+#!/bin/sh
+# Fails if clang-format would change any C file in the repository.
+set -eu
+cd "$(dirname "$0")/.."
+git ls-files '*.c' '*.h' | xargs clang-format --dry-run --Werror
+echo "check-format: clean"
