@@ -1,0 +1,522 @@
+/*
+ * Record state and the merge: per-field last-writer-wins by (HLC, device),
+ * with tombstones for removals and a report of every concurrent write that
+ * loses. Fields live in an array sorted by path; writes are shared by all
+ * the fields one change set, and counted so a slot is reused once no field
+ * points at it.
+ */
+#include "ladder/record.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ladder/err.h"
+#include "ladder/jsonptr.h"
+
+void ldr_record_init(struct ldr_record *rec, const char *kind, const char *id)
+{
+    memset(rec, 0, sizeof *rec);
+    snprintf(rec->kind, sizeof rec->kind, "%s", kind);
+    snprintf(rec->id, sizeof rec->id, "%s", id);
+}
+
+/* Frees fields and writes, keeping the record's kind and id. */
+static void clear(struct ldr_record *rec)
+{
+    for (size_t i = 0; i < rec->nfields; i++) {
+        free(rec->fields[i].path);
+        json_decref(rec->fields[i].value);
+    }
+    free(rec->fields);
+    free(rec->writes);
+    rec->fields = NULL;
+    rec->writes = NULL;
+    rec->nfields = rec->cap_fields = rec->nwrites = rec->cap_writes = 0;
+    rec->rev = 0;
+}
+
+void ldr_record_release(struct ldr_record *rec)
+{
+    clear(rec);
+    memset(rec, 0, sizeof *rec);
+}
+
+static int write_cmp(const struct ldr_write *a, const struct ldr_write *b)
+{
+    int c = ldr_hlc_cmp(a->hlc, b->hlc);
+    return c ? c : strcmp(a->device, b->device);
+}
+
+/*
+ * Two writes are concurrent when they come from different devices and
+ * neither author had seen the other: each was numbered after the revision
+ * the other's author had seen. A pending write (no revision yet) counts
+ * as after everything.
+ */
+static bool concurrent(const struct ldr_write *a, const struct ldr_write *b)
+{
+    return strcmp(a->device, b->device) != 0 && a->rev > b->base &&
+           b->rev > a->base;
+}
+
+/* Index of the first field whose path is >= `path`. */
+static size_t field_pos(const struct ldr_record *rec, const char *path)
+{
+    size_t lo = 0, hi = rec->nfields;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(rec->fields[mid].path, path) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+const struct ldr_field *ldr_record_field(const struct ldr_record *rec,
+                                         const char *path)
+{
+    size_t i = field_pos(rec, path);
+    if (i < rec->nfields && strcmp(rec->fields[i].path, path) == 0)
+        return &rec->fields[i];
+    return NULL;
+}
+
+static int grow(void **items, size_t *cap, size_t need, size_t size)
+{
+    size_t n = *cap ? *cap : 8;
+    void *p;
+
+    if (need <= *cap)
+        return 0;
+    while (n < need)
+        n *= 2;
+    p = realloc(*items, n * size);
+    if (!p)
+        return LDR_ENOMEM;
+    *items = p;
+    *cap = n;
+    return 0;
+}
+
+/*
+ * The slot of write `w`: the same change applied before (keeping the lower
+ * known revision, so the result does not depend on order), or a new one.
+ */
+static int add_write(struct ldr_record *rec, const struct ldr_write *w,
+                     size_t *out)
+{
+    for (size_t i = 0; i < rec->nwrites; i++) {
+        if (write_cmp(&rec->writes[i], w) == 0) {
+            if (w->rev < rec->writes[i].rev)
+                rec->writes[i].rev = w->rev;
+            *out = i;
+            return 0;
+        }
+    }
+    if (grow((void **)&rec->writes, &rec->cap_writes, rec->nwrites + 1,
+             sizeof *rec->writes) < 0)
+        return LDR_ENOMEM;
+    rec->writes[rec->nwrites] = *w;
+    *out = rec->nwrites++;
+    return 0;
+}
+
+/* Drops writes no field points at any more and renumbers the rest. */
+static void compact_writes(struct ldr_record *rec)
+{
+    size_t stack[64], *remap = stack, n = 0;
+
+    if (rec->nwrites > 64 && !(remap = malloc(rec->nwrites * sizeof *remap)))
+        return; /* keeping unused writes is harmless */
+    for (size_t i = 0; i < rec->nwrites; i++)
+        remap[i] = SIZE_MAX;
+    for (size_t i = 0; i < rec->nfields; i++)
+        remap[rec->fields[i].write] = 0;
+    for (size_t i = 0; i < rec->nwrites; i++) {
+        if (remap[i] == SIZE_MAX)
+            continue;
+        remap[i] = n;
+        rec->writes[n++] = rec->writes[i];
+    }
+    for (size_t i = 0; i < rec->nfields; i++)
+        rec->fields[i].write = remap[rec->fields[i].write];
+    rec->nwrites = n;
+    if (remap != stack)
+        free(remap);
+}
+
+static int report(const struct ldr_record *rec, const char *path,
+                  const json_t *incoming, const struct ldr_write *w,
+                  const struct ldr_field *f, ldr_conflict_fn cb, void *ctx)
+{
+    const struct ldr_write *old = &rec->writes[f->write];
+    bool incoming_wins = write_cmp(w, old) > 0;
+    struct ldr_conflict c = {
+        .kind = rec->kind,
+        .record = rec->id,
+        .path = path,
+        .winner_value = incoming_wins ? incoming : f->value,
+        .winner = incoming_wins ? w : old,
+        .loser_value = incoming_wins ? f->value : incoming,
+        .loser = incoming_wins ? old : w,
+    };
+    return cb ? cb(ctx, &c) : 0;
+}
+
+/*
+ * First pass: reports every concurrent loss and counts new fields, before
+ * anything changes, so a refusing callback leaves the record as it was.
+ */
+static int plan_field(const struct ldr_record *rec, const char *path,
+                      const json_t *value, const struct ldr_write *w,
+                      size_t *nnew, ldr_conflict_fn cb, void *ctx)
+{
+    const struct ldr_field *f = ldr_record_field(rec, path);
+    const struct ldr_write *old;
+
+    if (!f) {
+        (*nnew)++;
+        return 0;
+    }
+    old = &rec->writes[f->write];
+    if (write_cmp(w, old) != 0 && concurrent(w, old))
+        return report(rec, path, value, w, f, cb, ctx);
+    return 0;
+}
+
+/* Second pass: takes the field if the write is newer. */
+static int put_field(struct ldr_record *rec, const char *path, json_t *value,
+                     size_t wi)
+{
+    size_t i = field_pos(rec, path);
+    struct ldr_field *f = &rec->fields[i];
+    char *copy;
+
+    if (i < rec->nfields && strcmp(f->path, path) == 0) {
+        if (write_cmp(&rec->writes[wi], &rec->writes[f->write]) <= 0)
+            return 0;
+        json_decref(f->value);
+        f->value = json_incref(value);
+        f->write = wi;
+        return 0;
+    }
+    if (!(copy = strdup(path)))
+        return LDR_ENOMEM;
+    memmove(f + 1, f, (rec->nfields - i) * sizeof *f);
+    f->path = copy;
+    f->value = json_incref(value);
+    f->write = wi;
+    rec->nfields++;
+    return 0;
+}
+
+static int plan_change(const struct ldr_record *rec, const struct ldr_change *c,
+                       const struct ldr_write *w, size_t *nnew,
+                       ldr_conflict_fn cb, void *ctx)
+{
+    for (size_t i = 0; i < c->nops; i++) {
+        int rc =
+            plan_field(rec, c->ops[i].path, c->ops[i].value, w, nnew, cb, ctx);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int put_change(struct ldr_record *rec, const struct ldr_change *c,
+                      size_t wi)
+{
+    for (size_t i = 0; i < c->nops; i++)
+        if (put_field(rec, c->ops[i].path, c->ops[i].value, wi) < 0)
+            return LDR_ENOMEM;
+    return 0;
+}
+
+static void write_of(struct ldr_write *w, const struct ldr_change *c,
+                     uint64_t rev)
+{
+    w->hlc = c->hlc;
+    memcpy(w->device, c->device, sizeof w->device);
+    memcpy(w->author, c->author, sizeof w->author);
+    w->rev = rev;
+    w->base = c->base;
+}
+
+int ldr_record_apply(struct ldr_record *rec, const struct ldr_change *change,
+                     uint64_t rev, ldr_conflict_fn on_conflict, void *ctx,
+                     struct ldr_err *err)
+{
+    struct ldr_write w;
+    size_t nnew = 0, wi;
+    int rc;
+
+    if (strcmp(change->kind, rec->kind) != 0 ||
+        strcmp(change->record, rec->id) != 0)
+        return ldr_err_set(err, LDR_EINVAL,
+                           "change for %s '%s' applied to %s '%s'",
+                           change->kind, change->record, rec->kind, rec->id);
+    write_of(&w, change, rev);
+    rc = plan_change(rec, change, &w, &nnew, on_conflict, ctx);
+    if (rc != 0)
+        return ldr_err_set(err, rc < 0 ? rc : LDR_EINVAL,
+                           "conflict handler stopped the merge of %s '%s'",
+                           rec->kind, rec->id);
+    if (grow((void **)&rec->fields, &rec->cap_fields, rec->nfields + nnew,
+             sizeof *rec->fields) < 0 ||
+        add_write(rec, &w, &wi) < 0 || put_change(rec, change, wi) < 0)
+        return ldr_err_set(err, LDR_ENOMEM, "out of memory merging %s '%s'",
+                           rec->kind, rec->id);
+    if (rev != LDR_REV_PENDING && (rec->rev < rev))
+        rec->rev = rev;
+    compact_writes(rec);
+    return 0;
+}
+
+int ldr_record_merge(struct ldr_record *dst, const struct ldr_record *src,
+                     struct ldr_err *err)
+{
+    size_t wi;
+
+    if (strcmp(dst->kind, src->kind) != 0 || strcmp(dst->id, src->id) != 0)
+        return ldr_err_set(err, LDR_EINVAL, "cannot merge %s '%s' into %s '%s'",
+                           src->kind, src->id, dst->kind, dst->id);
+    if (grow((void **)&dst->fields, &dst->cap_fields,
+             dst->nfields + src->nfields, sizeof *dst->fields) < 0)
+        return ldr_err_set(err, LDR_ENOMEM, "out of memory merging %s '%s'",
+                           dst->kind, dst->id);
+    for (size_t i = 0; i < src->nfields; i++) {
+        const struct ldr_field *f = &src->fields[i];
+        if (add_write(dst, &src->writes[f->write], &wi) < 0 ||
+            put_field(dst, f->path, f->value, wi) < 0)
+            return ldr_err_set(err, LDR_ENOMEM, "out of memory merging %s '%s'",
+                               dst->kind, dst->id);
+    }
+    if (dst->rev < src->rev)
+        dst->rev = src->rev;
+    compact_writes(dst);
+    return 0;
+}
+
+struct placed {
+    const struct ldr_field *field;
+    const struct ldr_write *write;
+};
+
+static int placed_cmp(const void *a, const void *b)
+{
+    const struct placed *x = a, *y = b;
+    int c = write_cmp(x->write, y->write);
+    return c ? c : strcmp(x->field->path, y->field->path);
+}
+
+/*
+ * Fields go in stamp order so that a later removal or scalar at "/a" hides
+ * an older "/a/b", and a later "/a/b" shows again. A field that cannot be
+ * placed (a path into an array leaf past its end) stays in the state but
+ * is not shown.
+ */
+json_t *ldr_record_value(const struct ldr_record *rec)
+{
+    struct placed *order = malloc((rec->nfields + 1) * sizeof *order);
+    json_t *doc = json_object();
+    struct ldr_err err;
+
+    if (!order || !doc)
+        goto fail;
+    for (size_t i = 0; i < rec->nfields; i++) {
+        order[i].field = &rec->fields[i];
+        order[i].write = &rec->writes[rec->fields[i].write];
+    }
+    qsort(order, rec->nfields, sizeof *order, placed_cmp);
+    for (size_t i = 0; i < rec->nfields; i++) {
+        const struct ldr_field *f = order[i].field;
+        /* A copy: a later "/a/0/b" writes inside the array at "/a", which
+         * must not change the stored value (shared with the change). */
+        json_t *copy = f->value ? json_deep_copy(f->value) : NULL;
+        int rc;
+
+        if (f->value && !copy)
+            goto fail;
+        rc = copy ? ldr_jsonptr_set_new(doc, f->path, copy, &err)
+                  : ldr_jsonptr_remove(doc, f->path, &err);
+        if (rc == LDR_ENOMEM)
+            goto fail;
+    }
+    free(order);
+    return doc;
+fail:
+    free(order);
+    json_decref(doc);
+    return NULL;
+}
+
+static json_t *write_to_json(const struct ldr_write *w)
+{
+    char hlc[LDR_HLC_TEXT_LEN + 1];
+
+    ldr_hlc_format(hlc, w->hlc);
+    return json_pack("[s, s, s, o, I]", hlc, w->device, w->author,
+                     w->rev == LDR_REV_PENDING
+                         ? json_null()
+                         : json_integer((json_int_t)w->rev),
+                     (json_int_t)w->base);
+}
+
+static int write_index_cmp(const void *a, const void *b, void *ctx)
+{
+    const struct ldr_write *writes = ctx;
+    return write_cmp(&writes[*(const size_t *)a], &writes[*(const size_t *)b]);
+}
+
+/*
+ * {"rev": 7, "writes": [[hlc, device, author, rev|null, base], ...],
+ *  "fields": {"/path": [write, value] or [write] for a removal}}
+ * Writes in stamp order, so equal states serialise to equal bytes.
+ */
+json_t *ldr_record_to_json(const struct ldr_record *rec)
+{
+    size_t *order = malloc((rec->nwrites + 1) * 2 * sizeof *order);
+    size_t *rank = order + rec->nwrites;
+    json_t *writes = json_array(), *fields = json_object();
+    json_t *doc = json_pack("{s:I, s:o, s:o}", "rev", (json_int_t)rec->rev,
+                            "writes", writes, "fields", fields);
+    bool ok = order && doc;
+
+    for (size_t i = 0; ok && i < rec->nwrites; i++)
+        order[i] = i;
+    if (ok)
+        qsort_r(order, rec->nwrites, sizeof *order, write_index_cmp,
+                rec->writes);
+    for (size_t i = 0; ok && i < rec->nwrites; i++) {
+        rank[order[i]] = i;
+        ok = json_array_append_new(writes,
+                                   write_to_json(&rec->writes[order[i]])) == 0;
+    }
+    for (size_t i = 0; ok && i < rec->nfields; i++) {
+        const struct ldr_field *f = &rec->fields[i];
+        json_t *entry =
+            f->value ? json_pack("[I, O]", (json_int_t)rank[f->write], f->value)
+                     : json_pack("[I]", (json_int_t)rank[f->write]);
+        ok = json_object_set_new(fields, f->path, entry) == 0;
+    }
+    free(order);
+    if (!ok) {
+        json_decref(doc);
+        return NULL;
+    }
+    return doc;
+}
+
+char *ldr_record_dump(const struct ldr_record *rec, size_t *len_out)
+{
+    json_t *doc = ldr_record_to_json(rec);
+    char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+
+    json_decref(doc);
+    if (text && len_out)
+        *len_out = strlen(text);
+    return text;
+}
+
+static int load_write(struct ldr_write *w, json_t *item, size_t i,
+                      struct ldr_err *err)
+{
+    const char *hlc, *device, *author;
+    json_t *rev;
+    json_int_t base;
+
+    if (json_unpack(item, "[s, s, s, o, I!]", &hlc, &device, &author, &rev,
+                    &base) < 0 ||
+        !(json_is_null(rev) ||
+          (json_is_integer(rev) && json_integer_value(rev) >= 0)) ||
+        base < 0)
+        return ldr_err_set(err, LDR_EINVAL,
+                           "/writes/%zu: expected [hlc, device, author, "
+                           "rev or null, base]",
+                           i);
+    if (ldr_hlc_parse(&w->hlc, hlc, err) < 0)
+        return ldr_err_prefix(err, "/writes/%zu/0: ", i);
+    if (!ldr_uuid_valid(device) || strlen(author) > LDR_AUTHOR_MAX)
+        return ldr_err_set(err, LDR_EINVAL,
+                           "/writes/%zu: bad device '%s' or author", i, device);
+    memcpy(w->device, device, sizeof w->device);
+    snprintf(w->author, sizeof w->author, "%s", author);
+    w->rev =
+        json_is_null(rev) ? LDR_REV_PENDING : (uint64_t)json_integer_value(rev);
+    w->base = (uint64_t)base;
+    return 0;
+}
+
+static int load_field(struct ldr_record *rec, const char *path, json_t *item,
+                      struct ldr_err *err)
+{
+    json_t *idx = json_array_get(item, 0);
+    size_t n = json_array_size(item);
+    char where[LDR_ERR_MSG_MAX / 2];
+
+    ldr_jsonptr_escape(where, sizeof where, path);
+    if (!json_is_array(item) || n < 1 || n > 2 || !json_is_integer(idx) ||
+        json_integer_value(idx) < 0 ||
+        (size_t)json_integer_value(idx) >= rec->nwrites)
+        return ldr_err_set(err, LDR_EINVAL,
+                           "/fields/%s: expected [write index, value] or "
+                           "[write index]",
+                           where);
+    if (path[0] == '\0' || ldr_jsonptr_check(path, err) < 0)
+        return ldr_err_set(err, LDR_EINVAL, "/fields/%s: not a field path",
+                           where);
+    if (ldr_record_field(rec, path))
+        return ldr_err_set(err, LDR_EINVAL, "/fields/%s: listed twice", where);
+    if (grow((void **)&rec->fields, &rec->cap_fields, rec->nfields + 1,
+             sizeof *rec->fields) < 0 ||
+        put_field(rec, path, json_array_get(item, 1),
+                  (size_t)json_integer_value(idx)) < 0)
+        return ldr_err_set(err, LDR_ENOMEM, "out of memory");
+    return 0;
+}
+
+static int load_state(struct ldr_record *rec, json_t *state,
+                      struct ldr_err *err)
+{
+    json_t *writes, *fields, *item;
+    json_int_t rev;
+    const char *path;
+    size_t i;
+    int rc;
+
+    if (json_unpack(state, "{s:I, s:o, s:o!}", "rev", &rev, "writes", &writes,
+                    "fields", &fields) < 0 ||
+        rev < 0 || !json_is_array(writes) || !json_is_object(fields))
+        return ldr_err_set(err, LDR_EINVAL,
+                           "expected {\"rev\", \"writes\", \"fields\"}");
+    rec->rev = (uint64_t)rev;
+    if (grow((void **)&rec->writes, &rec->cap_writes, json_array_size(writes),
+             sizeof *rec->writes) < 0)
+        return ldr_err_set(err, LDR_ENOMEM, "out of memory");
+    json_array_foreach(writes, i, item)
+    {
+        if ((rc = load_write(&rec->writes[i], item, i, err)) < 0)
+            return rc;
+        rec->nwrites++;
+    }
+    json_object_foreach(fields, path, item)
+    {
+        if ((rc = load_field(rec, path, item, err)) < 0)
+            return rc;
+    }
+    return 0;
+}
+
+int ldr_record_from_json(struct ldr_record *rec, json_t *state,
+                         struct ldr_err *err)
+{
+    int rc = load_state(rec, state, err);
+
+    if (rc < 0) {
+        ldr_err_prefix(err, "state of %s '%s': ", rec->kind, rec->id);
+        clear(rec);
+    }
+    return rc;
+}

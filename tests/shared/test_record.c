@@ -1,0 +1,468 @@
+/* Record state and merge: worked cases of the per-field rules. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ladder/err.h"
+#include "ladder/record.h"
+
+#define REC "0193a5b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b"
+#define DEV_A "0193a5b2-0000-7000-8000-00000000000a"
+#define DEV_B "0193a5b2-0000-7000-8000-00000000000b"
+
+/* Builds a change; `set` is JSON text of path: value, `unset` of paths. */
+static struct ldr_change change(uint64_t ms, const char *device,
+                                const char *author, uint64_t base,
+                                const char *set, const char *unset)
+{
+    char hlc[LDR_HLC_TEXT_LEN + 1];
+    struct ldr_change c;
+    struct ldr_err err;
+    json_t *obj;
+
+    ldr_hlc_format(hlc, (struct ldr_hlc){ms, 0});
+    obj = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:o}", "kind",
+                    "assessment", "record", REC, "hlc", hlc, "device", device,
+                    "author", author, "base", (json_int_t)base, "set",
+                    json_loads(set ? set : "{}", 0, NULL), "unset",
+                    json_loads(unset ? unset : "[]", 0, NULL));
+    assert_non_null(obj);
+    if (ldr_change_from_json(&c, obj, 0, NULL, &err) != 0)
+        fail_msg("%s", err.msg);
+    json_decref(obj);
+    return c;
+}
+
+struct journal {
+    int count;
+    char path[8][64];
+    char winner[8][64];
+    char loser[8][64];
+    char loser_author[8][LDR_AUTHOR_MAX + 1];
+};
+
+static void value_text(char *out, const json_t *v)
+{
+    char *s = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    snprintf(out, 64, "%s", s ? s : "(removed)");
+    free(s);
+}
+
+static int record_conflict(void *ctx, const struct ldr_conflict *c)
+{
+    struct journal *j = ctx;
+    int i = j->count++;
+
+    assert_true(i < 8);
+    snprintf(j->path[i], 64, "%s", c->path);
+    value_text(j->winner[i], c->winner_value);
+    value_text(j->loser[i], c->loser_value);
+    snprintf(j->loser_author[i], sizeof j->loser_author[i], "%s",
+             c->loser->author);
+    return 0;
+}
+
+/* Applies the changes in order, collecting conflicts into `j`. */
+static void apply_all(struct ldr_record *rec, struct ldr_change *cs,
+                      const uint64_t *revs, size_t n, struct journal *j)
+{
+    struct ldr_err err;
+
+    ldr_record_init(rec, "assessment", REC);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(
+            ldr_record_apply(rec, &cs[i], revs[i], record_conflict, j, &err),
+            0);
+}
+
+static void assert_value(const struct ldr_record *rec, const char *expect)
+{
+    json_t *v = ldr_record_value(rec);
+    char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+
+    assert_string_equal(text, expect);
+    free(text);
+    json_decref(v);
+}
+
+static void release_all(struct ldr_change *cs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ldr_change_release(&cs[i]);
+}
+
+static void test_record__nested_fields_make_the_value(void **state)
+{
+    struct ldr_change c[] = {
+        change(1000, DEV_A, "li", 0,
+               "{\"/status\":\"draft\",\"/ratings/negotiation/level\":3,"
+               "\"/ratings/negotiation/evidence\":\"led the call\"}",
+               NULL)};
+    uint64_t revs[] = {1};
+    struct ldr_record rec;
+    struct journal j = {0};
+
+    (void)state;
+    apply_all(&rec, c, revs, 1, &j);
+    assert_value(&rec, "{\"ratings\":{\"negotiation\":{\"evidence\":\"led "
+                       "the call\",\"level\":3}},\"status\":\"draft\"}");
+    assert_int_equal(rec.rev, 1);
+    assert_int_equal(rec.nwrites, 1);
+    ldr_record_release(&rec);
+    release_all(c, 1);
+}
+
+/* Later stamp wins whatever the arrival order; equal ms falls to device. */
+static void test_record__last_writer_wins_in_any_order(void **state)
+{
+    static const struct {
+        uint64_t ms_a, ms_b;
+        const char *expect;
+    } cases[] = {
+        {1000, 2000, "{\"level\":2}"},
+        {3000, 2000, "{\"level\":1}"},
+        {2000, 2000, "{\"level\":2}"}, /* DEV_B > DEV_A */
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (int flip = 0; flip < 2; flip++) {
+            struct ldr_change c[2] = {
+                change(cases[i].ms_a, DEV_A, "li", 0, "{\"/level\":1}", NULL),
+                change(cases[i].ms_b, DEV_B, "wang", 0, "{\"/level\":2}",
+                       NULL)};
+            struct ldr_change order[2] = {c[flip], c[!flip]};
+            uint64_t revs[] = {1, 2};
+            struct ldr_record rec;
+            struct journal j = {0};
+
+            apply_all(&rec, order, revs, 2, &j);
+            assert_value(&rec, cases[i].expect);
+            ldr_record_release(&rec);
+            release_all(c, 2);
+        }
+    }
+}
+
+static void test_record__applying_twice_changes_nothing(void **state)
+{
+    struct ldr_change c[] = {
+        change(1000, DEV_A, "li", 0, "{\"/a\":1,\"/b\":2}", NULL),
+        change(2000, DEV_B, "wang", 0, "{\"/a\":3}", NULL),
+        change(1000, DEV_A, "li", 0, "{\"/a\":1,\"/b\":2}", NULL)};
+    uint64_t revs[] = {1, 2, 1};
+    struct ldr_record rec;
+    struct journal j = {0};
+    char *once, *twice;
+    struct ldr_err err;
+
+    (void)state;
+    apply_all(&rec, c, revs, 2, &j);
+    once = ldr_record_dump(&rec, NULL);
+    assert_int_equal(
+        ldr_record_apply(&rec, &c[2], 1, record_conflict, &j, &err), 0);
+    assert_int_equal(
+        ldr_record_apply(&rec, &c[1], 2, record_conflict, &j, &err), 0);
+    twice = ldr_record_dump(&rec, NULL);
+    assert_string_equal(once, twice);
+    free(once);
+    free(twice);
+    ldr_record_release(&rec);
+    release_all(c, 3);
+}
+
+/* A removal leaves a tombstone: an older write arriving late stays out. */
+static void test_record__tombstone_keeps_older_write_out(void **state)
+{
+    struct ldr_change c[] = {
+        change(3000, DEV_A, "li", 5, NULL, "[\"/note\"]"),
+        change(2000, DEV_B, "wang", 0, "{\"/note\":\"late\"}", NULL),
+        change(4000, DEV_B, "wang", 7, "{\"/note\":\"again\"}", NULL)};
+    uint64_t revs[] = {6, 7, 8};
+    struct ldr_record rec;
+    struct journal j = {0};
+    const struct ldr_field *f;
+    struct ldr_err err;
+
+    (void)state;
+    apply_all(&rec, c, revs, 2, &j);
+    assert_value(&rec, "{}");
+    f = ldr_record_field(&rec, "/note");
+    assert_non_null(f);
+    assert_null(f->value);
+    assert_int_equal(ldr_record_apply(&rec, &c[2], 8, NULL, NULL, &err), 0);
+    assert_value(&rec, "{\"note\":\"again\"}");
+    ldr_record_release(&rec);
+    release_all(c, 3);
+}
+
+/* Fields go in stamp order: removing "/a" hides an older "/a/b" only. */
+static void test_record__removing_a_parent_hides_older_children(void **state)
+{
+    struct ldr_change c[] = {
+        change(1000, DEV_A, "li", 0, "{\"/a/b\":1,\"/a/c\":2}", NULL),
+        change(2000, DEV_A, "li", 1, NULL, "[\"/a\"]"),
+        change(3000, DEV_A, "li", 2, "{\"/a/c\":4}", NULL)};
+    uint64_t revs[] = {1, 2, 3};
+    struct ldr_record rec;
+    struct journal j = {0};
+
+    (void)state;
+    apply_all(&rec, c, revs, 3, &j);
+    assert_value(&rec, "{\"a\":{\"c\":4}}");
+    assert_int_equal(j.count, 0);
+    ldr_record_release(&rec);
+    release_all(c, 3);
+}
+
+/* Neither author saw the other's write: the loser is reported. */
+static void test_record__concurrent_loser_is_reported(void **state)
+{
+    (void)state;
+    for (int flip = 0; flip < 2; flip++) {
+        struct ldr_change c[2] = {
+            change(1000, DEV_A, "li", 0, "{\"/level\":3,\"/x\":1}", NULL),
+            change(2000, DEV_B, "wang", 0, "{\"/level\":4}", "[\"/x\"]")};
+        struct ldr_change order[2] = {c[flip], c[!flip]};
+        uint64_t revs[] = {1, 2};
+        struct ldr_record rec;
+        struct journal j = {0};
+
+        apply_all(&rec, order, revs, 2, &j);
+        assert_int_equal(j.count, 2);
+        assert_string_equal(j.path[0], flip ? "/level" : "/level");
+        assert_string_equal(j.winner[0], "4");
+        assert_string_equal(j.loser[0], "3");
+        assert_string_equal(j.loser_author[0], "li");
+        assert_string_equal(j.path[1], "/x");
+        assert_string_equal(j.winner[1], "(removed)");
+        assert_string_equal(j.loser[1], "1");
+        ldr_record_release(&rec);
+        release_all(c, 2);
+    }
+}
+
+/* Overwrites by an author who had seen the value are not conflicts. */
+static void test_record__sequential_overwrite_is_not_a_conflict(void **state)
+{
+    static const struct {
+        const char *name;
+        const char *device2;
+        uint64_t base2;
+        int conflicts;
+    } cases[] = {
+        {"other device, had seen rev 1", DEV_B, 1, 0},
+        {"other device, had seen a later rev", DEV_B, 9, 0},
+        {"same device, stale base", DEV_A, 0, 0},
+        {"other device, had not seen it", DEV_B, 0, 1},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct ldr_change c[2] = {
+            change(1000, DEV_A, "li", 0, "{\"/level\":3}", NULL),
+            change(2000, cases[i].device2, "wang", cases[i].base2,
+                   "{\"/level\":4}", NULL)};
+        uint64_t revs[] = {1, 10};
+        struct ldr_record rec;
+        struct journal j = {0};
+
+        apply_all(&rec, c, revs, 2, &j);
+        if (j.count != cases[i].conflicts)
+            fail_msg("%s: %d conflicts", cases[i].name, j.count);
+        assert_value(&rec, "{\"level\":4}");
+        ldr_record_release(&rec);
+        release_all(c, 2);
+    }
+}
+
+/* A local write not yet numbered, over a value its author had seen. */
+static void test_record__pending_write_over_seen_value(void **state)
+{
+    struct ldr_change c[] = {
+        change(1000, DEV_A, "li", 0, "{\"/level\":3}", NULL),
+        change(2000, DEV_B, "wang", 4, "{\"/level\":4}", NULL),
+        change(1500, DEV_B, "wang", 0, "{\"/level\":5}", NULL)};
+    uint64_t revs[] = {4, LDR_REV_PENDING, LDR_REV_PENDING};
+    struct ldr_record rec;
+    struct journal j = {0};
+
+    (void)state;
+    apply_all(&rec, c, revs, 2, &j);
+    assert_int_equal(j.count, 0);
+    assert_int_equal(rec.rev, 4);
+    ldr_record_release(&rec);
+    apply_all(&rec, (struct ldr_change[]){c[0], c[2]}, revs, 2, &j);
+    assert_int_equal(j.count, 1);
+    ldr_record_release(&rec);
+    release_all(c, 3);
+}
+
+static int refuse(void *ctx, const struct ldr_conflict *c)
+{
+    (void)ctx;
+    (void)c;
+    return LDR_EINVAL;
+}
+
+static void test_record__refusing_handler_leaves_record_as_it_was(void **state)
+{
+    struct ldr_change c[] = {
+        change(2000, DEV_A, "li", 0, "{\"/a\":1,\"/b\":1}", NULL),
+        change(1000, DEV_B, "wang", 0, "{\"/z\":2,\"/b\":2}", NULL)};
+    struct ldr_record rec;
+    struct ldr_err err;
+    char *before, *after;
+
+    (void)state;
+    ldr_record_init(&rec, "assessment", REC);
+    assert_int_equal(ldr_record_apply(&rec, &c[0], 1, NULL, NULL, &err), 0);
+    before = ldr_record_dump(&rec, NULL);
+    assert_int_equal(ldr_record_apply(&rec, &c[1], 2, refuse, NULL, &err),
+                     LDR_EINVAL);
+    assert_non_null(strstr(err.msg, "conflict handler stopped"));
+    after = ldr_record_dump(&rec, NULL);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    ldr_record_release(&rec);
+    release_all(c, 2);
+}
+
+static void test_record__change_for_another_record_is_refused(void **state)
+{
+    struct ldr_change c = change(1000, DEV_A, "li", 0, "{\"/a\":1}", NULL);
+    struct ldr_record rec;
+    struct ldr_err err;
+
+    (void)state;
+    ldr_record_init(&rec, "note", REC);
+    assert_int_equal(ldr_record_apply(&rec, &c, 1, NULL, NULL, &err),
+                     LDR_EINVAL);
+    assert_non_null(strstr(err.msg, "applied to note"));
+    assert_int_equal(rec.nfields, 0);
+    ldr_record_release(&rec);
+    ldr_change_release(&c);
+}
+
+static void test_record__state_round_trips_through_json(void **state)
+{
+    struct ldr_change c[] = {
+        change(1000, DEV_A, "li", 0,
+               "{\"/a\":[1,{\"x\":null}],\"/b/c\":\"文本\"}", NULL),
+        change(2000, DEV_B, "wang", 0, "{\"/a\":true}", "[\"/gone\"]"),
+        change(1500, DEV_B, "wang", 0, "{\"/p\":1.5}", NULL)};
+    uint64_t revs[] = {1, 2, LDR_REV_PENDING};
+    struct ldr_record rec, back;
+    struct journal j = {0};
+    struct ldr_err err;
+    char *text, *again;
+    json_t *doc;
+
+    (void)state;
+    apply_all(&rec, c, revs, 3, &j);
+    text = ldr_record_dump(&rec, NULL);
+    doc = json_loads(text, 0, NULL);
+    ldr_record_init(&back, "assessment", REC);
+    assert_int_equal(ldr_record_from_json(&back, doc, &err), 0);
+    again = ldr_record_dump(&back, NULL);
+    assert_string_equal(text, again);
+    assert_non_null(strstr(text, "null,0]")); /* the pending write */
+    free(text);
+    free(again);
+    json_decref(doc);
+    ldr_record_release(&rec);
+    ldr_record_release(&back);
+    release_all(c, 3);
+}
+
+static void test_record__bad_stored_state_is_refused(void **state)
+{
+    static const struct {
+        const char *json;
+        const char *msg;
+    } cases[] = {
+        {"[]", "expected {\"rev\""},
+        {"{\"rev\":-1,\"writes\":[],\"fields\":{}}", "expected {\"rev\""},
+        {"{\"rev\":1,\"writes\":[],\"fields\":{},\"x\":1}", "expected"},
+        {"{\"rev\":1,\"writes\":[[\"1\",\"" DEV_A "\",\"li\",1,0]],"
+         "\"fields\":{}}",
+         "/writes/0/0: "},
+        {"{\"rev\":1,\"writes\":[[\"1795711458123-00000\",\"nope\",\"li\",1,"
+         "0]],\"fields\":{}}",
+         "bad device 'nope'"},
+        {"{\"rev\":1,\"writes\":[],\"fields\":{\"/a\":[0,1]}}",
+         "/fields/~1a: expected [write index"},
+        {"{\"rev\":1,\"writes\":[[\"1795711458123-00000\",\"" DEV_A
+         "\",\"li\",1,0]],\"fields\":{\"a\":[0,1]}}",
+         "not a field path"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct ldr_record rec;
+        struct ldr_err err;
+        json_t *doc = json_loads(cases[i].json, 0, NULL);
+
+        assert_non_null(doc);
+        ldr_record_init(&rec, "assessment", REC);
+        assert_int_equal(ldr_record_from_json(&rec, doc, &err), LDR_EINVAL);
+        if (!strstr(err.msg, cases[i].msg))
+            fail_msg("case %zu: '%s' lacks '%s'", i, err.msg, cases[i].msg);
+        assert_non_null(strstr(err.msg, "state of assessment"));
+        assert_int_equal(rec.nfields, 0);
+        ldr_record_release(&rec);
+        json_decref(doc);
+    }
+}
+
+/* Merging two partial states gives the state of applying everything. */
+static void test_record__merging_states_equals_applying_changes(void **state)
+{
+    struct ldr_change c[] = {
+        change(1000, DEV_A, "li", 0, "{\"/a\":1,\"/b\":1}", NULL),
+        change(2000, DEV_B, "wang", 0, "{\"/b\":2}", "[\"/c\"]"),
+        change(3000, DEV_A, "li", 2, "{\"/c\":3}", NULL)};
+    uint64_t revs[] = {1, 2, 3};
+    struct ldr_record all, left, right;
+    struct journal j = {0};
+    struct ldr_err err;
+    char *x, *y;
+
+    (void)state;
+    apply_all(&all, c, revs, 3, &j);
+    apply_all(&left, c, revs, 1, &j);
+    apply_all(&right, c + 1, revs + 1, 2, &j);
+    assert_int_equal(ldr_record_merge(&left, &right, &err), 0);
+    x = ldr_record_dump(&all, NULL);
+    y = ldr_record_dump(&left, NULL);
+    assert_string_equal(x, y);
+    free(x);
+    free(y);
+    ldr_record_release(&all);
+    ldr_record_release(&left);
+    ldr_record_release(&right);
+    release_all(c, 3);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_record__nested_fields_make_the_value),
+        cmocka_unit_test(test_record__last_writer_wins_in_any_order),
+        cmocka_unit_test(test_record__applying_twice_changes_nothing),
+        cmocka_unit_test(test_record__tombstone_keeps_older_write_out),
+        cmocka_unit_test(test_record__removing_a_parent_hides_older_children),
+        cmocka_unit_test(test_record__concurrent_loser_is_reported),
+        cmocka_unit_test(test_record__sequential_overwrite_is_not_a_conflict),
+        cmocka_unit_test(test_record__pending_write_over_seen_value),
+        cmocka_unit_test(test_record__refusing_handler_leaves_record_as_it_was),
+        cmocka_unit_test(test_record__change_for_another_record_is_refused),
+        cmocka_unit_test(test_record__state_round_trips_through_json),
+        cmocka_unit_test(test_record__bad_stored_state_is_refused),
+        cmocka_unit_test(test_record__merging_states_equals_applying_changes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
