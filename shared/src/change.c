@@ -16,6 +16,7 @@
 
 #include "ladder/err.h"
 #include "ladder/jsonptr.h"
+#include "ladder/utf8.h"
 
 void ldr_limits_default(struct ldr_limits *out)
 {
@@ -87,34 +88,6 @@ struct parser {
 
 /* ---- messages ---------------------------------------------------------- */
 
-/*
- * `n` cut to at most `max` bytes, never inside a UTF-8 character: messages
- * go into JSON responses, and half a character makes them invalid.
- */
-static size_t utf8_cut(const char *s, size_t n, size_t max)
-{
-    if (n <= max)
-        return n;
-    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
-        max--;
-    return max;
-}
-
-/* Drops an incomplete UTF-8 character that a cut left at the end of `s`. */
-static void trim_partial_utf8(char *s)
-{
-    size_t n = strlen(s), i = n, need;
-    unsigned char lead;
-
-    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
-        i--;
-    if (i == 0 || (lead = (unsigned char)s[i - 1]) < 0xC0)
-        return;
-    need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-    if (n - (i - 1) < need)
-        s[i - 1] = '\0';
-}
-
 /* The JSON Pointer, inside the current change, of what is being read. */
 static const char *where(struct parser *p, char *buf, size_t cap)
 {
@@ -123,7 +96,7 @@ static const char *where(struct parser *p, char *buf, size_t cap)
     if (p->state == IN_FIELDS || p->state == IN_VALUE) {
         n = (size_t)snprintf(buf, cap, "/set/");
         ldr_jsonptr_escape(buf + n, cap - n, p->path ? p->path : "");
-        trim_partial_utf8(buf);
+        ldr_utf8_trim(buf);
     } else if (p->state == IN_UNSET) {
         snprintf(buf, cap, "/unset/%zu", p->unset_at);
     } else if (p->member >= 0) {
@@ -149,7 +122,7 @@ static int fail(struct parser *p, int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    trim_partial_utf8(msg);
+    ldr_utf8_trim(msg);
     if (p->state == IN_CHANGES || (p->single && p->state == IN_TOP))
         at[0] = '\0';
     else
@@ -198,7 +171,7 @@ static const char *want(const struct parser *p)
 static const char *describe_string(const unsigned char *s, size_t len,
                                    char *buf, size_t cap)
 {
-    size_t n = utf8_cut((const char *)s, len, 40);
+    size_t n = ldr_utf8_cut((const char *)s, len, 40);
 
     snprintf(buf, cap, "\"%.*s%s\"", (int)n, (const char *)s,
              n < len ? "..." : "");
@@ -435,7 +408,7 @@ static int duplicate(struct parser *p, const struct ldr_op *a,
     char esc[LDR_ERR_MSG_MAX / 2];
 
     ldr_jsonptr_escape(esc, sizeof esc, a->path);
-    trim_partial_utf8(esc);
+    ldr_utf8_trim(esc);
     if (a->value && b->value)
         ldr_err_set(p->err, LDR_EINVAL, "change %zu: /set/%s: duplicate member",
                     p->index, esc);
@@ -467,7 +440,7 @@ static int check_nesting(struct parser *p, const struct ldr_op *op)
         if (!ldr_change_op(p->change, prefix))
             continue;
         ldr_jsonptr_escape(esc, sizeof esc, op->path);
-        trim_partial_utf8(esc);
+        ldr_utf8_trim(esc);
         ldr_err_set(p->err, LDR_EINVAL,
                     "change %zu: %s%s: '%s' lies inside '%s', which this "
                     "change also writes; write one of them",
@@ -560,7 +533,7 @@ static int on_member(struct parser *p, const char *key, size_t n)
         p->seen |= 1u << m;
         return 1;
     }
-    snprintf(name, sizeof name, "%.*s", (int)utf8_cut(key, n, 60), key);
+    snprintf(name, sizeof name, "%.*s", (int)ldr_utf8_cut(key, n, 60), key);
     ldr_jsonptr_escape(esc, sizeof esc, name);
     p->member = M_NONE;
     if (p->state == IN_CHANGE)
@@ -847,33 +820,6 @@ static size_t bad_surrogate(const char *buf, size_t len)
     return len;
 }
 
-/* Length of the UTF-8 character at `s` by Jansson's rules; 0 if invalid. */
-static size_t utf8_char(const unsigned char *s, const unsigned char *end)
-{
-    unsigned char lo = 0x80, hi = 0xBF;
-    size_t n;
-
-    if (s[0] < 0xC2 || s[0] > 0xF4)
-        return 0;
-    n = s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : 4;
-    if ((size_t)(end - s) < n)
-        return 0;
-    if (s[0] == 0xE0)
-        lo = 0xA0;
-    else if (s[0] == 0xED)
-        hi = 0x9F;
-    else if (s[0] == 0xF0)
-        lo = 0x90;
-    else if (s[0] == 0xF4)
-        hi = 0x8F;
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    return n;
-}
-
 /*
  * yajl checks only the shape of UTF-8 sequences and lets overlong forms,
  * encoded surrogates and code points past U+10FFFF through, which Jansson
@@ -883,21 +829,16 @@ static size_t utf8_char(const unsigned char *s, const unsigned char *end)
  */
 static size_t bad_byte(const char *buf, size_t len, const char **why)
 {
-    const unsigned char *s = (const unsigned char *)buf, *end = s + len;
-    size_t n;
+    size_t at = ldr_utf8_check(buf, len);
+    const char *vt = memchr(buf, '\v', at), *ff = memchr(buf, '\f', at);
+    const char *first = vt && (!ff || vt < ff) ? vt : ff;
 
-    for (; s < end; s += n) {
-        n = 1;
-        if (*s == '\v' || *s == '\f') {
-            *why = "a vertical tab or form feed, which JSON does not allow";
-            return (size_t)(s - (const unsigned char *)buf);
-        }
-        if (*s >= 0x80 && !(n = utf8_char(s, end))) {
-            *why = "invalid UTF-8";
-            return (size_t)(s - (const unsigned char *)buf);
-        }
+    if (first) {
+        *why = "a vertical tab or form feed, which JSON does not allow";
+        return (size_t)(first - buf);
     }
-    return len;
+    *why = "invalid UTF-8";
+    return at;
 }
 
 static void line_col(const char *buf, size_t at, size_t *line, size_t *col)

@@ -4,26 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/*
- * A message cut to fit may end inside a UTF-8 character; drop that partial
- * character so the message stays valid text for terminals and JSON.
- */
-static void end_on_char(char *msg)
-{
-    size_t n = strlen(msg), i = n, cont = 0, want;
-    unsigned char lead;
-
-    while (i > 0 && cont < 4 && ((unsigned char)msg[i - 1] & 0xC0) == 0x80)
-        i--, cont++;
-    if (i == 0)
-        return;
-    lead = (unsigned char)msg[i - 1];
-    if (lead < 0xC0)
-        return; /* ASCII, or stray continuation bytes: not ours to fix */
-    want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-    if (cont + 1 < want)
-        msg[i - 1] = '\0';
-}
+#include "ladder/utf8.h"
 
 int ldr_err_set(struct ldr_err *err, int code, const char *fmt, ...)
 {
@@ -33,7 +14,7 @@ int ldr_err_set(struct ldr_err *err, int code, const char *fmt, ...)
         va_start(ap, fmt);
         if (vsnprintf(err->msg, sizeof err->msg, fmt, ap) >=
             (int)sizeof err->msg)
-            end_on_char(err->msg);
+            ldr_utf8_trim(err->msg);
         va_end(ap);
     }
     return code;
@@ -53,8 +34,8 @@ int ldr_err_prefix(struct ldr_err *err, const char *fmt, ...)
     len = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
     used = len < 0 ? 0 : (size_t)len;
-    if (used >= sizeof err->msg) {
-        end_on_char(err->msg); /* the prefix alone filled the message */
+    if (used >= sizeof err->msg) { /* the prefix alone filled the message */
+        ldr_utf8_trim(err->msg);   /* a cut must not split a character */
         return err->code;
     }
     room = sizeof err->msg - 1 - used;
@@ -62,7 +43,7 @@ int ldr_err_prefix(struct ldr_err *err, const char *fmt, ...)
     memcpy(err->msg + used, tail, n);
     err->msg[used + n] = '\0';
     if (n == room)
-        end_on_char(err->msg);
+        ldr_utf8_trim(err->msg);
     return err->code;
 }
 

@@ -8,7 +8,7 @@
 
 #define DURATION_TEXT_MAX 64
 
-static uint64_t real_now_ms(void)
+uint64_t ldr_wall_ms(void)
 {
     struct timespec ts;
 
@@ -20,7 +20,7 @@ static uint64_t real_now_ms(void)
 
 static uint64_t wall_ms(const struct ldr_clock *clock)
 {
-    return clock->now_ms ? clock->now_ms(clock->now_ctx) : real_now_ms();
+    return clock->now_ms ? clock->now_ms(clock->now_ctx) : ldr_wall_ms();
 }
 
 void ldr_clock_init(struct ldr_clock *clock)

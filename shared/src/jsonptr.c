@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ladder/err.h"
+#include "ladder/utf8.h"
 
 /*
  * Pointers and keys are quoted in messages up to this many bytes, so that a
@@ -35,12 +36,7 @@ enum index_kind { INDEX_OK, INDEX_END, INDEX_BAD };
  */
 static int clip(const char *s, size_t len)
 {
-    if (len <= QUOTE_MAX)
-        return (int)len;
-    len = QUOTE_MAX;
-    while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
-        len--;
-    return (int)len;
+    return (int)ldr_utf8_cut(s, len, QUOTE_MAX);
 }
 
 static int quote_len(const char *s)
@@ -71,55 +67,16 @@ static int seg_err(struct ldr_err *err, int code, const struct walk *w,
                        quote_len(w->key), w->key, quote_more(w->key), what);
 }
 
-/*
- * Length of the UTF-8 sequence at `s`, or 0 if it is not valid. The rules
- * are Jansson's (no overlong forms, no surrogates, nothing past U+10FFFF),
- * so a checked pointer never yields a key that json_object_set_new refuses.
- */
-static size_t utf8_len(const unsigned char *s)
-{
-    unsigned char lo = 0x80, hi = 0xBF;
-    size_t n;
-
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] < 0xC2 || s[0] > 0xF4)
-        return 0;
-    n = s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : 4;
-    if (s[0] == 0xE0)
-        lo = 0xA0;
-    else if (s[0] == 0xED)
-        hi = 0x9F;
-    else if (s[0] == 0xF0)
-        lo = 0x90;
-    else if (s[0] == 0xF4)
-        hi = 0x8F;
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    return n;
-}
-
 static int check_utf8(const char *ptr, struct ldr_err *err)
 {
-    const char *p = ptr;
-    size_t n;
+    size_t n = strlen(ptr), at = ldr_utf8_check(ptr, n);
 
-    while (*p) {
-        n = utf8_len((const unsigned char *)p);
-        if (n == 0) {
-            /* Only the valid prefix is safe to quote. */
-            size_t at = (size_t)(p - ptr);
-            return ldr_err_set(err, LDR_EINVAL,
-                               "pointer '%.*s...' is not valid UTF-8 at "
-                               "offset %zu",
-                               clip(ptr, at), ptr, at);
-        }
-        p += n;
-    }
-    return 0;
+    if (at == n)
+        return 0;
+    /* Only the valid prefix is safe to quote. */
+    return ldr_err_set(err, LDR_EINVAL,
+                       "pointer '%.*s...' is not valid UTF-8 at offset %zu",
+                       clip(ptr, at), ptr, at);
 }
 
 int ldr_jsonptr_check(const char *ptr, struct ldr_err *err)

@@ -4,9 +4,9 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/random.h>
-#include <time.h>
 
 #include "ladder/err.h"
+#include "ladder/hlc.h"
 
 #define COUNTER_BITS 12
 #define MS_MASK ((1ULL << 48) - 1)
@@ -17,16 +17,6 @@
  * counter overflow carries into the millisecond by plain addition.
  */
 static _Atomic uint64_t last_state;
-
-static uint64_t wall_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    if (ts.tv_sec < 0)
-        return 0;
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int fill_random(uint8_t *buf, size_t len, struct ldr_err *err)
 {
@@ -77,7 +67,7 @@ int ldr_uuid_v7(char out[LDR_UUID_LEN + 1], struct ldr_err *err)
      * The seed takes 11 of the 12 counter bits so at least 2048 ids fit in
      * one millisecond before the counter spills into the next one.
      */
-    state = next_state(wall_ms() & MS_MASK,
+    state = next_state(ldr_wall_ms() & MS_MASK,
                        (uint16_t)((rand[0] << 8 | rand[1]) & 0x7ff));
     rand[0] = (uint8_t)(state >> 8 & 0x0f);
     rand[1] = (uint8_t)(state & 0xff);

@@ -30,6 +30,9 @@ struct ldr_clock {
     uint64_t max_ahead_ms; /* how far a remote stamp may be ahead of us */
 };
 
+/* The wall clock (CLOCK_REALTIME) in Unix milliseconds; 0 before 1970. */
+uint64_t ldr_wall_ms(void);
+
 /* Sets up a clock on the real wall clock with the default bound. */
 void ldr_clock_init(struct ldr_clock *clock);
 
