@@ -1,12 +1,14 @@
 /*
  * Record state and the merge: per-field last-writer-wins by (HLC, device),
  * with tombstones for removals and a report of every concurrent write that
- * loses. Fields live in an array sorted by path; writes are shared by all
- * the fields one change set, and counted so a slot is reused once no field
- * points at it.
+ * loses. Fields live in an array sorted by path; a write (one change's
+ * stamp, author, revision and base) is stored once and shared by every
+ * field that change holds; writes that hold no field are dropped after
+ * each merge.
  */
 #include "ladder/record.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -332,9 +334,11 @@ json_t *ldr_record_value(const struct ldr_record *rec)
     qsort(order, rec->nfields, sizeof *order, placed_cmp);
     for (size_t i = 0; i < rec->nfields; i++) {
         const struct ldr_field *f = order[i].field;
-        /* A copy: a later "/a/0/b" writes inside the array at "/a", which
-         * must not change the stored value (shared with the change). */
-        json_t *copy = f->value ? json_deep_copy(f->value) : NULL;
+        /* Arrays are copied: a later "/a/0/b" writes inside the array at
+         * "/a", which must not change the stored value (shared with the
+         * change). Scalars are only ever replaced, never written into. */
+        json_t *copy = json_is_array(f->value) ? json_deep_copy(f->value)
+                                               : json_incref(f->value);
         int rc;
 
         if (f->value && !copy)

@@ -447,6 +447,31 @@ static void test_record__merging_states_equals_applying_changes(void **state)
     release_all(c, 3);
 }
 
+/* Showing the value never changes the state it is built from. */
+static void test_record__value_leaves_array_fields_untouched(void **state)
+{
+    struct ldr_change c[] = {
+        change(1000, DEV_A, "li", 0, "{\"/a\":[1,{\"k\":1}]}", NULL),
+        change(2000, DEV_A, "li", 1, "{\"/a/1/k\":2}", NULL)};
+    uint64_t revs[] = {1, 2};
+    struct ldr_record rec;
+    struct journal j = {0};
+    char *before, *after;
+
+    (void)state;
+    apply_all(&rec, c, revs, 2, &j);
+    before = ldr_record_dump(&rec, NULL);
+    assert_value(&rec, "{\"a\":[1,{\"k\":2}]}");
+    assert_value(&rec, "{\"a\":[1,{\"k\":2}]}");
+    after = ldr_record_dump(&rec, NULL);
+    assert_string_equal(before, after);
+    assert_non_null(strstr(after, "[0,[1,{\"k\":1}]]"));
+    free(before);
+    free(after);
+    ldr_record_release(&rec);
+    release_all(c, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -463,6 +488,7 @@ int main(void)
         cmocka_unit_test(test_record__state_round_trips_through_json),
         cmocka_unit_test(test_record__bad_stored_state_is_refused),
         cmocka_unit_test(test_record__merging_states_equals_applying_changes),
+        cmocka_unit_test(test_record__value_leaves_array_fields_untouched),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
