@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 
+#include "commands.h"
 #include "ladder/cli.h"
 #include "ladder/version.h"
 
@@ -17,6 +18,7 @@ static int cmd_version(int argc, char **argv)
 
 static const struct ldr_command commands[] = {
     {"version", cmd_version, "print the version", ""},
+    {"model", cmd_model, "check a competency model file", cmd_model_usage},
 };
 
 int main(int argc, char **argv)
