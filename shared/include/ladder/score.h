@@ -61,10 +61,10 @@ struct ldr_score {
     struct ldr_competency_score *per; /* [ncompetencies], model order */
     size_t count;
     bool has_rating, has_test, has_ability, has_overall;
-    double rating;  /* 0..100 */
-    double test;    /* 0..100 */
-    double ability; /* 0..100 */
-    double overall; /* 0..100; needs ability and performance */
+    double rating;        /* 0..100 */
+    double test;          /* 0..100 */
+    double ability;       /* 0..100 */
+    double overall;       /* 0..100; needs ability and performance */
     bool has_performance; /* copied from the evidence for certification */
     double performance;   /* 0..100 */
 };
@@ -78,16 +78,15 @@ struct ldr_score {
  * `*out` is always initialised; release with ldr_score_release().
  */
 int ldr_score_compute(struct ldr_score *out, const struct ldr_model *model,
-                      const struct ldr_evidence *evidence,
-                      struct ldr_err *err);
+                      const struct ldr_evidence *evidence, struct ldr_err *err);
 void ldr_score_release(struct ldr_score *score);
 
 /* One competency against a grade's required level. */
 struct ldr_gap {
     const struct ldr_competency *competency;
     int required;
-    int current; /* 0 if not rated */
-    int gap;     /* required - current, 0 if met */
+    int current;     /* 0 if not rated */
+    int gap;         /* required - current, 0 if met */
     double weighted; /* gap * weight: the order of the list */
     const struct ldr_activity **activities; /* current+1 .. required */
     size_t nactivities;
