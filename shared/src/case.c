@@ -40,66 +40,21 @@ static const struct {
 
 /* ---- identifiers ---- */
 
-struct fnv128 {
-    uint64_t hi, lo;
-};
-
-static void fnv_init(struct fnv128 *h)
-{
-    h->hi = 0x6c62272e07bb0142ULL;
-    h->lo = 0x62b821756295c58dULL;
-}
-
-/* h = (h ^ byte) * (2^88 + 0x13b) mod 2^128, in 64-bit halves. */
-static void fnv_update(struct fnv128 *h, const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        uint64_t a, b, lo;
-
-        h->lo ^= (unsigned char)s[i];
-        a = (h->lo & 0xffffffffu) * 0x13b;
-        b = (h->lo >> 32) * 0x13b;
-        lo = a + (b << 32);
-        h->hi = h->hi * 0x13b + (b >> 32) + (lo < a) + (h->lo << 24);
-        h->lo = lo;
-    }
-}
-
-static void fnv_str(struct fnv128 *h, const char *s)
-{
-    fnv_update(h, s, strlen(s));
-}
-
 static void case_uuid(char out[LDR_UUID_LEN + 1], const char *model,
                       const char *kind, const char *local)
 {
-    struct fnv128 h;
-    unsigned char b[16];
+    char name[4 * REF_MAX];
+    int n =
+        snprintf(name, sizeof name, NAMESPACE "%s\n%s\n%s", model, kind, local);
 
-    fnv_init(&h);
-    fnv_str(&h, NAMESPACE);
-    fnv_str(&h, model);
-    fnv_str(&h, "\n");
-    fnv_str(&h, kind);
-    fnv_str(&h, "\n");
-    fnv_str(&h, local);
-    for (int i = 0; i < 8; i++) {
-        b[i] = (unsigned char)(h.hi >> (56 - 8 * i));
-        b[8 + i] = (unsigned char)(h.lo >> (56 - 8 * i));
-    }
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x80); /* version 8 */
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 9562 variant */
-    snprintf(out, LDR_UUID_LEN + 1,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-             "%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
-             b[11], b[12], b[13], b[14], b[15]);
+    /* ids are slugs of at most 64 bytes: the name always fits */
+    ldr_uuid_v8_name(out, name, n < (int)sizeof name ? (size_t)n : 0);
 }
 
 /* One node of the package as other nodes link to it (a CASE LinkURI). */
 struct ref {
     char id[LDR_UUID_LEN + 1];
-    char uri[REF_MAX];
+    char uri[2 * REF_MAX];
     const char *title;
 };
 
@@ -220,16 +175,16 @@ static json_t *certs_json(const struct ldr_model *m)
  */
 static int content_version(const struct ldr_model *m, char out[17])
 {
-    struct fnv128 h;
+    uint8_t h[16];
     size_t len = 0;
     char *text = ldr_model_dump(m, &len);
 
     if (!text)
         return -1;
-    fnv_init(&h);
-    fnv_update(&h, text, len);
+    ldr_fnv1a128(h, text, len);
     free(text);
-    snprintf(out, 17, "%016llx", (unsigned long long)h.hi);
+    for (int i = 0; i < 8; i++)
+        snprintf(out + 2 * i, 3, "%02x", h[i]);
     return 0;
 }
 

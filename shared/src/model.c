@@ -441,8 +441,8 @@ static const char *expectation(const struct field *f, char *buf, size_t cap)
 {
     static const char *const names[] = {
         [TEXT] = "a non-empty string",
-        [SLUG] = "a slug (a lowercase letter, then up to 63 lowercase "
-                 "letters, digits or '-')",
+        [SLUG] = ("a slug (a lowercase letter, then up to 63 lowercase "
+                  "letters, digits or '-')"),
         [BOOLEAN] = "true or false",
         [NUMBER] = "a number",
         [INTEGER] = "an integer",

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -133,4 +134,40 @@ uint64_t ldr_uuid_v7_ms(const char *s)
         if (i != 8)
             ms = ms << 4 | (uint64_t)hex_value(s[i]);
     return ms;
+}
+
+/* h = (h ^ byte) * (2^88 + 0x13b) mod 2^128, in 64-bit halves. */
+void ldr_fnv1a128(uint8_t out[16], const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    uint64_t hi = 0x6c62272e07bb0142ULL, lo = 0x62b821756295c58dULL;
+
+    for (size_t i = 0; i < len; i++) {
+        uint64_t a, b, next;
+
+        lo ^= p[i];
+        a = (lo & 0xffffffffu) * 0x13b;
+        b = (lo >> 32) * 0x13b;
+        next = a + (b << 32);
+        hi = hi * 0x13b + (b >> 32) + (next < a) + (lo << 24);
+        lo = next;
+    }
+    for (int i = 0; i < 8; i++) {
+        out[i] = (uint8_t)(hi >> (56 - 8 * i));
+        out[8 + i] = (uint8_t)(lo >> (56 - 8 * i));
+    }
+}
+
+void ldr_uuid_v8_name(char out[LDR_UUID_LEN + 1], const char *name, size_t len)
+{
+    uint8_t b[16];
+
+    ldr_fnv1a128(b, name, len);
+    b[6] = (uint8_t)((b[6] & 0x0f) | 0x80); /* version 8 */
+    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* RFC 9562 variant */
+    snprintf(out, LDR_UUID_LEN + 1,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+             "%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
+             b[11], b[12], b[13], b[14], b[15]);
 }

@@ -5,6 +5,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -186,6 +187,42 @@ static void test_uuid__ms_zero_unless_v7(void **state)
         assert_int_equal(ldr_uuid_v7_ms(others[i]), 0);
 }
 
+static void hex16(char out[33], const uint8_t h[16])
+{
+    for (int i = 0; i < 16; i++)
+        snprintf(out + 2 * i, 3, "%02x", h[i]);
+}
+
+/* Published FNV-1a 128 vectors: the offset basis for "", and "a". */
+static void test_uuid__fnv1a128_vectors(void **state)
+{
+    uint8_t h[16];
+    char hex[33];
+
+    (void)state;
+    ldr_fnv1a128(h, "", 0);
+    hex16(hex, h);
+    assert_string_equal(hex, "6c62272e07bb014262b821756295c58d");
+    ldr_fnv1a128(h, "a", 1);
+    hex16(hex, h);
+    assert_string_equal(hex, "d228cb696f1a8caf78912b704e4a8964");
+}
+
+static void test_uuid__v8_name_is_stable_and_valid(void **state)
+{
+    char a[LDR_UUID_LEN + 1], b[LDR_UUID_LEN + 1], c[LDR_UUID_LEN + 1];
+
+    (void)state;
+    ldr_uuid_v8_name(a, "ladder-person/1\nE1001", 21);
+    ldr_uuid_v8_name(b, "ladder-person/1\nE1001", 21);
+    ldr_uuid_v8_name(c, "ladder-person/1\nE1002", 21);
+    assert_string_equal(a, b);
+    assert_string_not_equal(a, c);
+    assert_true(ldr_uuid_valid(a));
+    assert_int_equal(a[14], '8');
+    assert_true(strchr("89ab", a[19]) != NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -197,6 +234,8 @@ int main(void)
         cmocka_unit_test(test_uuid__valid_table),
         cmocka_unit_test(test_uuid__ms_round_trip),
         cmocka_unit_test(test_uuid__ms_zero_unless_v7),
+        cmocka_unit_test(test_uuid__fnv1a128_vectors),
+        cmocka_unit_test(test_uuid__v8_name_is_stable_and_valid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,6 +2,7 @@
 #define LADDER_UUID_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct ldr_err;
@@ -23,6 +24,16 @@ int ldr_uuid_v7(char out[LDR_UUID_LEN + 1], struct ldr_err *err);
  */
 void ldr_uuid_v7_from(char out[LDR_UUID_LEN + 1], uint64_t ms,
                       const uint8_t rand[10]);
+
+/* The 128-bit FNV-1a hash of `len` bytes, most significant byte first. */
+void ldr_fnv1a128(uint8_t out[16], const void *data, size_t len);
+
+/*
+ * A version-8 UUID (RFC 9562) whose bits are ldr_fnv1a128 of `name`: the
+ * same name always gives the same id, on every device. Used where two
+ * devices must agree on an id without talking (a person, a CASE item).
+ */
+void ldr_uuid_v8_name(char out[LDR_UUID_LEN + 1], const char *name, size_t len);
 
 /* True if `s` is a lowercase canonical UUID string (any version). */
 bool ldr_uuid_valid(const char *s);
