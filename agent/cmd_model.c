@@ -17,9 +17,14 @@
 #include "ladder/cli.h"
 #include "ladder/err.h"
 #include "ladder/model.h"
+#include "out.h"
+#include "store.h"
 
 const char cmd_model_usage[] =
     "check FILE [--json] [--canonical]\n"
+    "       ladder model import FILE [--json]\n"
+    "       ladder model list [--json]\n"
+    "       ladder model show ID[@VERSION] [--json]\n"
     "       ladder model case-export FILE\n"
     "       ladder model case-import CASE-FILE\n"
     "\n"
@@ -30,21 +35,32 @@ const char cmd_model_usage[] =
     "  --canonical   print the canonical text of a valid model instead of "
     "'ok'\n"
     "                (with --json: in \"canonical\")\n"
+    "  import FILE   keep a valid model version in the local database; its\n"
+    "                version id is the git blob id of its canonical text\n"
+    "                (--json: {\"id\", \"version\", \"title\", \"added\"})\n"
+    "  list          the models on this laptop, latest version first\n"
+    "                (--json: [{\"id\", \"title\", \"latest\", "
+    "\"versions\": [{\"version\", \"imported\"}]}])\n"
+    "  show          one model version (the latest without @VERSION; a\n"
+    "                version may be shortened to 4+ hex digits)\n"
+    "                (--json: {\"id\", \"version\", \"model\": "
+    "the document})\n"
     "  case-export   print the 1EdTech CASE 1.1 package of a valid model\n"
     "  case-import   print the model (canonical text) read back from a CASE\n"
     "                package, or every problem as check does (exit 1)";
 
-struct subcommand {
-    const char *name;
-    int (*run)(int argc, char **argv); /* argv[0] is the subcommand */
-};
-
 static int model_check(int argc, char **argv);
+static int model_import(int argc, char **argv);
+static int model_list(int argc, char **argv);
+static int model_show(int argc, char **argv);
 static int model_case_export(int argc, char **argv);
 static int model_case_import(int argc, char **argv);
 
 static const struct subcommand subcommands[] = {
     {"check", model_check},
+    {"import", model_import},
+    {"list", model_list},
+    {"show", model_show},
     {"case-export", model_case_export},
     {"case-import", model_case_import},
 };
@@ -66,12 +82,8 @@ static int usage_error(const char *fmt, ...)
 
 int cmd_model(int argc, char **argv)
 {
-    if (argc < 2)
-        return usage_error("which subcommand?");
-    for (size_t i = 0; i < sizeof subcommands / sizeof *subcommands; i++)
-        if (strcmp(argv[1], subcommands[i].name) == 0)
-            return subcommands[i].run(argc - 1, argv + 1);
-    return usage_error("unknown subcommand '%s'", argv[1]);
+    return run_subcommand("model", cmd_model_usage, subcommands,
+                          sizeof subcommands / sizeof *subcommands, argc, argv);
 }
 
 /* ---- check ------------------------------------------------------------- */
@@ -299,5 +311,216 @@ static int model_case_import(int argc, char **argv)
     ldr_model_free(model);
     ldr_problems_release(&problems);
     json_decref(package);
+    return rc;
+}
+
+/* ---- import, list, show: versions in the local database --------------- */
+
+/* FILE and --json, the arguments of import and show. */
+static int arg_and_json(const char **arg, bool *json, int argc, char **argv)
+{
+    *arg = NULL;
+    *json = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            *json = true;
+        else if (argv[i][0] == '-' && argv[i][1] != '\0')
+            return usage_error("unknown option '%s'", argv[i]);
+        else if (*arg)
+            return usage_error("%s takes one argument; '%s' is a second",
+                               argv[0], argv[i]);
+        else
+            *arg = argv[i];
+    }
+    return *arg ? 0 : usage_error("%s needs an argument", argv[0]);
+}
+
+static int import_file(struct store *s, const char *file, bool json)
+{
+    struct ldr_problems problems = {0};
+    struct ldr_err err = {0};
+    struct ldr_model *model = NULL;
+    char version[41];
+    bool added = false;
+    int rc = ldr_model_load(&model, file, &problems, &err);
+
+    if (rc) {
+        print_text(&problems, NULL);
+        ldr_problems_release(&problems);
+        return out_fail("model import", "%s: nothing imported", err.msg);
+    }
+    rc = store_model_put(s, model, version, &added, &err);
+    if (rc)
+        rc = out_err("model import", &err);
+    else if (json)
+        rc = out_json(json_pack("{s:s, s:s, s:s, s:b}", "id", model->id,
+                                "version", version, "title", model->title,
+                                "added", added));
+    else
+        printf("%s %s %.12s (%s)\n", added ? "imported" : "already have",
+               model->id, version, model->title);
+    ldr_model_free(model);
+    return rc;
+}
+
+static int model_import(int argc, char **argv)
+{
+    const char *file;
+    struct store s;
+    bool json;
+    int rc = arg_and_json(&file, &json, argc, argv);
+
+    if (rc || (rc = open_store(&s, "model import")) != 0)
+        return rc;
+    rc = import_file(&s, file, json);
+    store_close(&s);
+    return rc;
+}
+
+/* Every version of every model, newest first within a model. */
+static json_t *list_models(struct store *s)
+{
+    json_t *list = json_array(), *model = NULL;
+    sqlite3_stmt *st;
+
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT id, title, version, imported_at "
+                           "FROM models ORDER BY id, rowid DESC",
+                           -1, &st, NULL) != SQLITE_OK)
+        return list;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(st, 0);
+
+        if (!model ||
+            strcmp(json_string_value(json_object_get(model, "id")), id) != 0) {
+            model = json_pack("{s:s, s:s, s:s, s:[]}", "id", id, "title",
+                              sqlite3_column_text(st, 1), "latest",
+                              sqlite3_column_text(st, 2), "versions");
+            json_array_append_new(list, model);
+        }
+        json_array_append_new(json_object_get(model, "versions"),
+                              json_pack("{s:s, s:s}", "version",
+                                        sqlite3_column_text(st, 2), "imported",
+                                        sqlite3_column_text(st, 3)));
+    }
+    sqlite3_finalize(st);
+    return list;
+}
+
+static void print_model_list(const json_t *list)
+{
+    static const char *const head[] = {"MODEL", "TITLE", "LATEST", "VERSIONS",
+                                       NULL};
+    struct table t;
+    const json_t *m;
+    size_t i;
+
+    table_init(&t, head);
+    json_array_foreach(list, i, m)
+    {
+        char latest[13], count[24];
+
+        snprintf(latest, sizeof latest, "%s",
+                 json_string_value(json_object_get(m, "latest")));
+        snprintf(count, sizeof count, "%zu",
+                 json_array_size(json_object_get(m, "versions")));
+        table_row(&t, (const char *const[]){
+                          json_string_value(json_object_get(m, "id")),
+                          json_string_value(json_object_get(m, "title")),
+                          latest, count});
+    }
+    table_print(&t, stdout);
+    table_release(&t);
+}
+
+static int model_list(int argc, char **argv)
+{
+    bool json = argc == 2 && strcmp(argv[1], "--json") == 0;
+    struct store s;
+    json_t *list;
+    int rc;
+
+    if (argc > 2 || (argc == 2 && !json))
+        return usage_error("list takes only --json");
+    if ((rc = open_store(&s, "model list")) != 0)
+        return rc;
+    list = list_models(&s);
+    store_close(&s);
+    if (json)
+        return out_json(list);
+    if (json_array_size(list) == 0)
+        puts("no models yet: import one with 'ladder model import FILE'");
+    else
+        print_model_list(list);
+    json_decref(list);
+    return LDR_EXIT_OK;
+}
+
+static void print_model(const struct ldr_model *m, const char *version)
+{
+    static const char *const head[] = {"COMPETENCY", "TITLE",    "WEIGHT",
+                                       "CORE",       "REQUIRED", NULL};
+    struct table t;
+
+    printf("%s@%.12s  %s\n", m->id, version, m->title);
+    printf("scale:");
+    for (size_t i = 0; i < m->nlevels; i++)
+        printf(" %d %s%s", m->levels[i].level, m->levels[i].label,
+               i + 1 < m->nlevels ? "," : "\n");
+    printf("grades:");
+    for (size_t i = 0; i < m->ngrades; i++)
+        printf(" %s %s%s", m->grades[i].id, m->grades[i].title,
+               i + 1 < m->ngrades ? "," : "\n");
+    printf("questions: %zu\n\n", m->nquestions);
+    table_init(&t, head);
+    for (size_t i = 0; i < m->ncompetencies; i++) {
+        const struct ldr_competency *c = &m->competencies[i];
+        char weight[32], required[128] = "";
+        size_t n = 0;
+
+        snprintf(weight, sizeof weight, "%.3g", c->weight);
+        for (size_t g = 0; g < m->ngrades && n < sizeof required - 8; g++)
+            n += (size_t)snprintf(required + n, sizeof required - n, "%s%d",
+                                  g ? " " : "", c->required[g]);
+        table_row(&t, (const char *const[]){c->id, c->title, weight,
+                                            c->core ? "yes" : "", required});
+    }
+    table_print(&t, stdout);
+    table_release(&t);
+}
+
+static int show_model(struct store *s, const char *ref, bool json)
+{
+    char id[256], version[41];
+    const char *at = strchr(ref, '@');
+    struct ldr_model *model = NULL;
+    struct ldr_err err = {0};
+    int rc;
+
+    snprintf(id, sizeof id, "%.*s", at ? (int)(at - ref) : (int)strlen(ref),
+             ref);
+    rc = store_model_get(s, id, at ? at + 1 : NULL, &model, version, &err);
+    if (rc)
+        return out_err("model show", &err);
+    if (json)
+        rc = out_json(json_pack("{s:s, s:s, s:O}", "id", model->id, "version",
+                                version, "model", model->doc));
+    else
+        print_model(model, version);
+    ldr_model_free(model);
+    return rc;
+}
+
+static int model_show(int argc, char **argv)
+{
+    const char *ref;
+    struct store s;
+    bool json;
+    int rc = arg_and_json(&ref, &json, argc, argv);
+
+    if (rc || (rc = open_store(&s, "model show")) != 0)
+        return rc;
+    rc = show_model(&s, ref, json);
+    store_close(&s);
     return rc;
 }

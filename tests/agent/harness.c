@@ -1,0 +1,194 @@
+#include "harness.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_ARGS 64
+
+struct buf {
+    char *data;
+    size_t len, cap;
+};
+
+static void buf_add(struct buf *b, const char *data, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        b->data = realloc(b->data, cap);
+        assert_non_null(b->data);
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, data, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+static void child(int in, int out, int err, const char *const *argv)
+{
+    const char *args[MAX_ARGS + 2] = {LADDER_BIN};
+    size_t n = 0;
+
+    while (argv[n] && n < MAX_ARGS) {
+        args[n + 1] = argv[n];
+        n++;
+    }
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(err, 2);
+    execv(LADDER_BIN, (char *const *)args);
+    _exit(127);
+}
+
+/* Feeds `input` and drains both pipes without deadlocking on either. */
+static void pump(int in, int out, int err, const char *input, struct buf *o,
+                 struct buf *e)
+{
+    size_t left = input ? strlen(input) : 0;
+    struct pollfd fds[3] = {
+        {out, POLLIN, 0}, {err, POLLIN, 0}, {left ? in : -1, POLLOUT, 0}};
+    char chunk[8192];
+
+    if (!left)
+        close(in);
+    while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+        assert_true(poll(fds, 3, 60000) > 0);
+        for (int i = 0; i < 2; i++) {
+            if (fds[i].fd < 0 || !fds[i].revents)
+                continue;
+            ssize_t got = read(fds[i].fd, chunk, sizeof chunk);
+            if (got <= 0) {
+                close(fds[i].fd);
+                fds[i].fd = -1;
+            } else {
+                buf_add(i ? e : o, chunk, (size_t)got);
+            }
+        }
+        if (fds[2].fd >= 0 && fds[2].revents) {
+            ssize_t put = write(in, input, left);
+            if (put <= 0 || (size_t)put == left) {
+                close(in);
+                fds[2].fd = -1;
+            } else {
+                input += put;
+                left -= (size_t)put;
+            }
+        }
+    }
+    if (fds[2].fd >= 0)
+        close(in);
+}
+
+void run_release(struct run *r)
+{
+    free(r->out);
+    free(r->err);
+    json_decref(r->json);
+    memset(r, 0, sizeof *r);
+}
+
+void run_ladderv(struct run *r, const char *input, const char *const *argv)
+{
+    int in[2], out[2], err[2], status;
+    struct buf o = {0}, e = {0};
+    pid_t pid;
+
+    run_release(r);
+    signal(SIGPIPE, SIG_IGN);
+    assert_int_equal(pipe(in), 0);
+    assert_int_equal(pipe(out), 0);
+    assert_int_equal(pipe(err), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(in[1]);
+        close(out[0]);
+        close(err[0]);
+        child(in[0], out[1], err[1], argv);
+    }
+    close(in[0]);
+    close(out[1]);
+    close(err[1]);
+    pump(in[1], out[0], err[0], input, &o, &e);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    buf_add(&o, "", 0);
+    buf_add(&e, "", 0);
+    r->code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r->out = o.data;
+    r->err = e.data;
+    r->json = json_loads(r->out, JSON_DECODE_ANY, NULL);
+}
+
+void run_ladder(struct run *r, const char *input, ...)
+{
+    const char *argv[MAX_ARGS + 1];
+    size_t n = 0;
+    va_list ap;
+
+    va_start(ap, input);
+    while ((argv[n] = va_arg(ap, const char *)) != NULL) {
+        n++;
+        assert_true(n < MAX_ARGS);
+    }
+    va_end(ap);
+    run_ladderv(r, input, argv);
+}
+
+static char tmpdir[256];
+
+const char *harness_tmpdir(void)
+{
+    char db[300];
+
+    harness_cleanup();
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/ladder-test-XXXXXX");
+    assert_non_null(mkdtemp(tmpdir));
+    snprintf(db, sizeof db, "%s/ladder.db", tmpdir);
+    setenv("LADDER_DB", db, 1);
+    return tmpdir;
+}
+
+void harness_cleanup(void)
+{
+    char cmd[300];
+
+    if (!tmpdir[0])
+        return;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    assert_int_equal(system(cmd), 0);
+    tmpdir[0] = '\0';
+}
+
+const char *harness_file(const char *name, const char *text)
+{
+    static char path[512];
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+    assert_int_equal(fclose(f), 0);
+    return path;
+}
+
+const char *harness_source(const char *rel)
+{
+    static char path[1024];
+
+    snprintf(path, sizeof path, "%s/%s", LADDER_SOURCE_DIR, rel);
+    return path;
+}
