@@ -116,8 +116,8 @@ sqlite3_stmt *store_stmt(struct store *s, const char *sql)
     return s->stmts[i].st;
 }
 
-static int set_meta(struct store *s, const char *key, const char *value,
-                    struct ldr_err *err)
+int store_set_meta(struct store *s, const char *key, const char *value,
+                   struct ldr_err *err)
 {
     sqlite3_stmt *st = store_stmt(s, "INSERT INTO meta (key, value) VALUES "
                                      "(?, ?) ON CONFLICT (key) DO UPDATE SET "
@@ -194,9 +194,9 @@ static int first_init(struct store *s, const char *user, struct ldr_err *err)
         rc = store_begin(s, err);
     if (rc)
         return rc;
-    rc = set_meta(s, "device", device, err);
+    rc = store_set_meta(s, "device", device, err);
     if (rc == 0)
-        rc = set_meta(s, "user", user, err);
+        rc = store_set_meta(s, "user", user, err);
     if (rc == 0)
         rc = store_commit(s, err);
     if (rc)
@@ -279,7 +279,7 @@ int store_commit(struct store *s, struct ldr_err *err)
     int rc;
 
     ldr_hlc_format(text, s->clock.last);
-    rc = set_meta(s, "clock", text, err);
+    rc = store_set_meta(s, "clock", text, err);
     if (rc == 0)
         rc = ldr_db_exec(s->db, "COMMIT", "saving", err);
     if (rc == 0)
@@ -581,7 +581,7 @@ int store_write(struct store *s, const char *kind, const char *id, json_t *set,
                 const char *const *unset, size_t nunset,
                 struct ldr_hlc *hlc_out, struct ldr_err *err)
 {
-    struct ldr_domain_env env = {cached_model, person_on_roster, s};
+    struct ldr_domain_env env = {cached_model, person_on_roster, s, false};
     struct ldr_record rec;
     struct ldr_change ch = {0};
     json_t *before = NULL, *after = NULL;

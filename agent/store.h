@@ -104,6 +104,10 @@ sqlite3_stmt *store_stmt(struct store *s, const char *sql);
 /* Setting `key` of the meta table as text; NULL when absent. malloc'd. */
 char *store_meta(struct store *s, const char *key);
 
+/* Sets `key` of the meta table, inside a transaction. */
+int store_set_meta(struct store *s, const char *key, const char *value,
+                   struct ldr_err *err);
+
 /*
  * Model versions. store_model_put keeps the canonical text of a valid
  * model and returns its version (the git blob id of that text);

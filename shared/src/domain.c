@@ -322,13 +322,13 @@ static int one_of(struct check *c, const char *ptr, const json_t *v,
     return expected(c, ptr, what, v);
 }
 
-static const char *const states[] = {"draft", "submitted"};
+static const char *const states[] = {"draft", "submitted", "withdrawn"};
 static const char *const assessment_kinds[] = {"manager", "self", "peer",
                                                "pilot"};
 
 static int check_state(struct check *c, const char *ptr, const json_t *v)
 {
-    return one_of(c, ptr, v, states, 2, "'draft' or 'submitted'");
+    return one_of(c, ptr, v, states, 3, "'draft', 'submitted' or 'withdrawn'");
 }
 
 static int check_assessment_kind(struct check *c, const char *ptr,
@@ -571,6 +571,34 @@ static int pilot_link(struct check *c)
     return 0;
 }
 
+static const char *state_of(const json_t *v)
+{
+    return json_string_value(json_object_get(v, "state"));
+}
+
+static bool is(const char *s, const char *name)
+{
+    return s && strcmp(s, name) == 0;
+}
+
+/* Only HR withdraws, and only an assessment that exists. */
+static int withdrawal(struct check *c)
+{
+    const char *was = state_of(c->before);
+
+    if (!is(state_of(c->after), "withdrawn") || is(was, "withdrawn"))
+        return 0;
+    if (!was)
+        return ldr_err_set(c->err, LDR_EINVAL,
+                           "/state: a new assessment starts as 'draft' or "
+                           "'submitted', not 'withdrawn'");
+    if (!c->env || !c->env->may_reopen)
+        return ldr_err_set(c->err, LDR_EINVAL,
+                           "/state: only HR withdraws an assessment, at the "
+                           "hub");
+    return 0;
+}
+
 static int assessment_rules(struct check *c)
 {
     const char *state = json_string_value(json_object_get(c->after, "state"));
@@ -581,6 +609,8 @@ static int assessment_rules(struct check *c)
         rc = ldr_err_set(c->err, LDR_EINVAL,
                          "/submitted: missing; a submitted assessment says "
                          "when it was submitted");
+    if (rc == 0)
+        rc = withdrawal(c);
     if (rc == 0)
         rc = subject_on_roster(c);
     if (rc == 0)
@@ -634,24 +664,77 @@ static bool first_difference(char ptr[PTR_MAX], const json_t *a,
     return true;
 }
 
-/* A submitted assessment takes no change here; HR reopens it at the hub. */
+/* A shallow copy of `v` without the members in `drop` (NULL-ended). */
+static json_t *without(const json_t *v, const char *const *drop)
+{
+    json_t *copy = json_copy((json_t *)v);
+
+    for (size_t i = 0; copy && drop && drop[i]; i++)
+        json_object_del(copy, drop[i]);
+    return copy;
+}
+
+/*
+ * Refuses any difference between before and after outside the members in
+ * `allowed`: the record is `what` ("submitted", "withdrawn") and locked.
+ */
+static int locked_edit(struct check *c, const char *what,
+                       const char *const *allowed)
+{
+    const char *when =
+        is(what, "submitted")
+            ? json_string_value(json_object_get(c->before, "submitted"))
+            : NULL;
+    const char *hint = is(what, "withdrawn") ? ""
+                       : c->env && c->env->may_reopen
+                           ? "; reopen it first, in a change of /state and "
+                             "/submitted only"
+                           : "; HR can reopen it at the hub";
+    json_t *a = without(c->before, allowed), *b = without(c->after, allowed);
+    const json_t *was = NULL, *now = NULL;
+    char ptr[PTR_MAX] = "", x[SHOW_MAX], y[SHOW_MAX];
+    int rc = 0;
+
+    if (!a || !b)
+        rc = ldr_err_set(c->err, LDR_ENOMEM, "out of memory");
+    else if (first_difference(ptr, a, b, &was, &now))
+        rc = ldr_err_set(
+            c->err, LDR_EINVAL,
+            "%s: assessment was %s%s%s: it can no longer be edited (was %s, "
+            "now %s)%s",
+            ptr, what, when ? " on " : "", when ? when : "",
+            was ? show(x, was) : "absent", now ? show(y, now) : "absent", hint);
+    json_decref(a);
+    json_decref(b);
+    return rc;
+}
+
+/*
+ * A submitted or withdrawn assessment takes no change. Only with
+ * may_reopen (HR at the hub) may a submitted one go back to draft (its
+ * /submitted removed, nothing else changed) or be withdrawn (only /state
+ * changed); a withdrawn one is final.
+ */
 static int assessment_locked(struct check *c)
 {
-    const char *state = json_string_value(json_object_get(c->before, "state"));
-    const char *when =
-        json_string_value(json_object_get(c->before, "submitted"));
-    const json_t *was = NULL, *now = NULL;
-    char ptr[PTR_MAX] = "", a[SHOW_MAX], b[SHOW_MAX];
+    static const char *const reopen[] = {"state", "submitted", NULL};
+    static const char *const withdraw[] = {"state", NULL};
+    const char *was = state_of(c->before), *now = state_of(c->after);
+    bool may = c->env && c->env->may_reopen;
 
-    if (!state || strcmp(state, "submitted") != 0 ||
-        !first_difference(ptr, c->before, c->after, &was, &now))
+    if (is(was, "withdrawn"))
+        return locked_edit(c, "withdrawn", NULL);
+    if (!is(was, "submitted"))
         return 0;
-    return ldr_err_set(c->err, LDR_EINVAL,
-                       "%s: assessment was submitted%s%s: it can no longer be "
-                       "edited (was %s, now %s); HR can reopen it at the hub",
-                       ptr, when ? " on " : "", when ? when : "",
-                       was ? show(a, was) : "absent",
-                       now ? show(b, now) : "absent");
+    if (may && is(now, "draft") && json_object_get(c->after, "submitted"))
+        return ldr_err_set(c->err, LDR_EINVAL,
+                           "/submitted: reopening an assessment removes its "
+                           "submission time; unset /submitted with /state");
+    if (may && is(now, "draft"))
+        return locked_edit(c, "submitted", reopen);
+    if (may && is(now, "withdrawn"))
+        return locked_edit(c, "submitted", withdraw);
+    return locked_edit(c, "submitted", NULL);
 }
 
 /* ---- the kinds ----------------------------------------------------------- */

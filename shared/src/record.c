@@ -149,6 +149,11 @@ static void compact_writes(struct ldr_record *rec)
         free(remap);
 }
 
+static bool same_value(const json_t *a, const json_t *b)
+{
+    return a == b || (a && b && json_equal(a, b));
+}
+
 static int report(const struct ldr_record *rec, const char *path,
                   const json_t *incoming, const struct ldr_write *w,
                   const struct ldr_field *f, ldr_conflict_fn cb, void *ctx)
@@ -183,7 +188,9 @@ static int plan_field(const struct ldr_record *rec, const char *path,
         return 0;
     }
     old = &rec->writes[f->write];
-    if (write_cmp(w, old) != 0 && concurrent(w, old))
+    /* two writers agreeing on a value lose nothing: no conflict */
+    if (write_cmp(w, old) != 0 && concurrent(w, old) &&
+        !same_value(value, f->value))
         return report(rec, path, value, w, f, cb, ctx);
     return 0;
 }

@@ -196,7 +196,7 @@ static void apply(json_t *doc, const struct op *ops)
 static int check(const char *kind, const json_t *before, const json_t *after,
                  struct env_state *st, struct ldr_err *err)
 {
-    struct ldr_domain_env env = {find_model, on_roster, st};
+    struct ldr_domain_env env = {find_model, on_roster, st, false};
 
     return ldr_domain_check(&env, kind, before, after, err);
 }
@@ -386,7 +386,7 @@ static const struct rule_case rule_cases[] = {
      "assessment",
      {SET("/state", "\"done\"")},
      LDR_EINVAL,
-     "/state: expected 'draft' or 'submitted'",
+     "/state: expected 'draft', 'submitted' or 'withdrawn'",
      "got 'done'"},
     {"created without milliseconds",
      "assessment",
@@ -1030,6 +1030,132 @@ static void test_domain__transitions(void **state)
     }
 }
 
+/* ---- reopening and withdrawing (HR at the hub) -------------------------- */
+
+struct reopen_case {
+    const char *name;
+    bool may_reopen;
+    struct op before[MAX_OPS]; /* edits of the valid (draft) record */
+    struct op after[MAX_OPS];
+    int rc;
+    const char *frag1, *frag2;
+};
+
+#define WITHDRAWN SET("/state", "\"withdrawn\"")
+
+static const struct reopen_case reopen_cases[] = {
+    {"hr reopens",
+     true,
+     {SUBMITTED},
+     {SET("/state", "\"draft\""), DEL("/submitted")},
+     0,
+     NULL,
+     NULL},
+    {"hr reopens but keeps the time",
+     true,
+     {SUBMITTED},
+     {SET("/state", "\"draft\"")},
+     LDR_EINVAL,
+     "/submitted: reopening an assessment removes its submission time",
+     NULL},
+    {"hr reopens and edits at once",
+     true,
+     {SUBMITTED},
+     {SET("/state", "\"draft\""), DEL("/submitted"), SET("/performance", "80")},
+     LDR_EINVAL,
+     "/performance: " LOCKED,
+     "reopen it first"},
+    {"hr edits a submitted one",
+     true,
+     {SUBMITTED},
+     {SET("/performance", "80")},
+     LDR_EINVAL,
+     "/performance: " LOCKED,
+     NULL},
+    {"an assessor cannot reopen",
+     false,
+     {SUBMITTED},
+     {SET("/state", "\"draft\""), DEL("/submitted")},
+     LDR_EINVAL,
+     "/state: " LOCKED,
+     "HR can reopen it at the hub"},
+    {"hr withdraws", true, {SUBMITTED}, {WITHDRAWN}, 0, NULL, NULL},
+    {"hr withdraws and edits at once",
+     true,
+     {SUBMITTED},
+     {WITHDRAWN, SET("/grade", "\"g1\"")},
+     LDR_EINVAL,
+     "/grade: " LOCKED,
+     NULL},
+    {"hr withdraws a draft", true, {{0}}, {WITHDRAWN}, 0, NULL, NULL},
+    {"an assessor cannot withdraw a submitted one",
+     false,
+     {SUBMITTED},
+     {WITHDRAWN},
+     LDR_EINVAL,
+     "/state: " LOCKED,
+     NULL},
+    {"an assessor cannot withdraw a draft",
+     false,
+     {{0}},
+     {WITHDRAWN},
+     LDR_EINVAL,
+     "/state: only HR withdraws an assessment, at the hub",
+     NULL},
+    {"a withdrawn one is final, even for hr",
+     true,
+     {SUBMITTED, WITHDRAWN},
+     {SET("/state", "\"submitted\"")},
+     LDR_EINVAL,
+     "/state: assessment was withdrawn: it can no longer be edited",
+     "(was 'withdrawn', now 'submitted')"},
+    {"a withdrawn one, the same again",
+     false,
+     {WITHDRAWN},
+     {SET("/performance", "78")},
+     0,
+     NULL,
+     NULL},
+};
+
+static void test_domain__hr_reopens_and_withdraws(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < COUNT(reopen_cases); i++) {
+        const struct reopen_case *t = &reopen_cases[i];
+        struct env_state st = {0};
+        struct ldr_domain_env env = {find_model, on_roster, &st, t->may_reopen};
+        struct ldr_err err = {0};
+        json_t *before = record("assessment"), *after;
+
+        apply(before, t->before);
+        after = json_deep_copy(before);
+        apply(after, t->after);
+        assert_refused(
+            ldr_domain_check(&env, "assessment", before, after, &err), t->rc,
+            &err, t->frag1, t->frag2, t->name);
+        json_decref(before);
+        json_decref(after);
+    }
+}
+
+/* A new assessment is never withdrawn, whoever writes it. */
+static void test_domain__a_new_assessment_is_not_withdrawn(void **state)
+{
+    struct env_state st = {0};
+    struct ldr_domain_env env = {find_model, on_roster, &st, true};
+    struct ldr_err err = {0};
+    json_t *doc = record("assessment");
+
+    (void)state;
+    json_object_set_new(doc, "state", json_string("withdrawn"));
+    assert_refused(ldr_domain_check(&env, "assessment", NULL, doc, &err),
+                   LDR_EINVAL, &err,
+                   "/state: a new assessment starts as 'draft' or 'submitted'",
+                   NULL, "new withdrawn");
+    json_decref(doc);
+}
+
 /* ---- the roster and the model versions --------------------------------- */
 
 static void test_domain__subject_must_be_on_the_roster(void **state)
@@ -1095,7 +1221,7 @@ static void test_domain__missing_model_version_is_not_found(void **state)
 /* Without lookups nothing is on the roster and no model is here. */
 static void test_domain__env_without_lookups(void **state)
 {
-    struct ldr_domain_env none = {NULL, NULL, NULL};
+    struct ldr_domain_env none = {NULL, NULL, NULL, false};
     struct ldr_err err = {0};
     json_t *person = record("person"), *pilot = record("pilot");
     json_t *note = record("note");
@@ -1267,6 +1393,8 @@ int main(void)
         cmocka_unit_test(test_domain__unknown_kind_and_bad_shapes),
         cmocka_unit_test(test_domain__kind_known),
         cmocka_unit_test(test_domain__transitions),
+        cmocka_unit_test(test_domain__hr_reopens_and_withdraws),
+        cmocka_unit_test(test_domain__a_new_assessment_is_not_withdrawn),
         cmocka_unit_test(test_domain__subject_must_be_on_the_roster),
         cmocka_unit_test(test_domain__roster_is_asked_only_for_a_new_subject),
         cmocka_unit_test(test_domain__missing_model_version_is_not_found),

@@ -7,7 +7,8 @@
  *    a replica merged from two halves, end byte-identical to the hub;
  *  - on the hub, every reported conflict is between concurrent writes and
  *    names the right loser, and every write that lost to a concurrent one
- *    (and was not knowingly overwritten) is reported.
+ *    (and was not knowingly overwritten) is reported, unless its value
+ *    survives anyway (two writers agreeing are no conflict).
  *
  * LADDER_PROPERTY_SEEDS=N runs N seeds (default 1000);
  * LADDER_PROPERTY_SEED=S replays one seed.
@@ -393,13 +394,46 @@ static bool superseded(const struct history *h, size_t x, const char *path)
     return false;
 }
 
-static bool reported(const struct reports *rs, size_t r, const char *path,
-                     const struct ldr_change *c)
+static bool same_value(const json_t *a, const json_t *b)
 {
-    for (size_t i = 0; i < rs->n; i++)
-        if (rs->items[i].record == r && !strcmp(rs->items[i].path, path) &&
-            same_write(rs->items[i].loser, rs->items[i].loser_device, c))
+    return a == b || (a && b && json_equal(a, b));
+}
+
+/* Reported as a loser, or its value survives (as the winner or in the
+ * journal): a concurrent write of an equal value loses nothing. */
+static bool reported(const struct reports *rs, size_t r, const char *path,
+                     const struct ldr_change *c, const json_t *kept)
+{
+    bool w;
+    const json_t *mine = written(c, path, &w);
+
+    if (same_value(mine, kept))
+        return true;
+    for (size_t i = 0; i < rs->n; i++) {
+        const struct report *it = &rs->items[i];
+        if (it->record != r || strcmp(it->path, path) != 0)
+            continue;
+        if (same_write(it->loser, it->loser_device, c) ||
+            same_value(it->loser_value, mine))
             return true;
+    }
+    return false;
+}
+
+/* Another write agreed with x's value and was knowingly overwritten: the
+ * value was seen by its overwriter, so x lost nothing unseen. */
+static bool agreed_and_superseded(const struct history *h, size_t x,
+                                  const char *path)
+{
+    bool wx, wy;
+    const json_t *mine = written(&h->made[x], path, &wx);
+
+    for (size_t y = 0; y < h->nmade; y++) {
+        const json_t *theirs = written(&h->made[y], path, &wy);
+        if (y != x && wy && h->record_of[y] == h->record_of[x] &&
+            same_value(mine, theirs) && superseded(h, y, path))
+            return true;
+    }
     return false;
 }
 
@@ -419,7 +453,8 @@ static void check_complete(const struct history *h, struct ldr_record *hub,
                            hub[r].writes[f->write].device, &h->made[x]))
                 continue;
             if (!superseded(h, x, paths[p]) &&
-                !reported(rs, r, paths[p], &h->made[x]))
+                !agreed_and_superseded(h, x, paths[p]) &&
+                !reported(rs, r, paths[p], &h->made[x], f->value))
                 fail_msg("seed %" PRIu64 ": change %zu lost %s without a "
                          "report; replay with LADDER_PROPERTY_SEED=%" PRIu64,
                          seed, x, paths[p], seed);

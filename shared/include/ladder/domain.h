@@ -25,6 +25,14 @@ struct ldr_domain_env {
     /* Whether person id `person` is on the roster. */
     bool (*person)(void *ctx, const char *person);
     void *ctx;
+    /*
+     * The writer may reopen or withdraw a submitted assessment (HR, at the
+     * hub): a change to a submitted assessment that sets /state to "draft"
+     * and removes /submitted, changing nothing else, or that sets /state
+     * to "withdrawn" and changes nothing else, is then allowed, as is
+     * withdrawing a draft. False on agents.
+     */
+    bool may_reopen;
 };
 
 /* True for the kinds this version knows: person, assessment, note, pilot. */
@@ -37,8 +45,10 @@ bool ldr_domain_kind_known(const char *kind);
  * types, lengths), the values against the pinned model version (a
  * competency it has, a level on its scale, a choice of that question, a
  * grade it defines), the subject on the roster, and the transitions (a
- * submitted assessment takes no change; subject, model, version, kind and
- * assessor never change once set; a person's id never changes).
+ * submitted or withdrawn assessment takes no change, except a reopen or
+ * withdrawal with env->may_reopen; a new assessment is never withdrawn;
+ * subject, model, version, kind and assessor never change once set; a
+ * person's id never changes).
  * LDR_EINVAL with a message naming the field and the value, e.g.
  * "/ratings/negotiation/level: 7 is not a level of the scale 1..5 of
  * account-manager@3b18e51"; LDR_ENOTFOUND when the pinned model version is

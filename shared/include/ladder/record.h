@@ -45,7 +45,8 @@ struct ldr_record {
 
 /*
  * A concurrent write that lost: the author of `loser` had not seen the
- * write of `winner`, or the other way round. Values are borrowed and NULL
+ * write of `winner`, or the other way round, and the values differ (two
+ * writers agreeing lose nothing). Values are borrowed and NULL
  * for a removal.
  */
 struct ldr_conflict {
