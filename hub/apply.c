@@ -1,0 +1,598 @@
+/*
+ * One change of a change set, inside the set's transaction: the clock
+ * bound, who may write it, its identity, the merge, the domain rules, and
+ * then either the accepted change (log, record, conflicts) or its
+ * rejection. A rejected change leaves nothing behind but its rejection.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply.h"
+#include "ladder/domain.h"
+#include "ladder/model.h"
+#include "ladder/record.h"
+
+static const char *const sql[HUB_ST_COUNT] = {
+    [HUB_ST_FIND_CHANGE] = "SELECT seq, body FROM changes WHERE kind = ? AND "
+                           "record = ? AND device = ? AND hlc = ?",
+    [HUB_ST_GET_RECORD] = "SELECT state FROM records WHERE kind = ? AND id = ?",
+    [HUB_ST_PUT_RECORD] =
+        "INSERT INTO records (kind, id, rev, state, value) VALUES (?1, ?2, "
+        "?3, ?4, ?5) ON CONFLICT (kind, id) DO UPDATE SET rev = ?3, state = "
+        "?4, value = ?5, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+    [HUB_ST_ADD_CHANGE] =
+        "INSERT INTO changes (seq, kind, record, device, author, hlc, base, "
+        "body, changeset, change_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    [HUB_ST_ADD_CONFLICT] =
+        "INSERT OR IGNORE INTO conflicts (seq, kind, record, path, "
+        "winner_value, winner_hlc, winner_device, winner_author, winner_rev, "
+        "loser_value, loser_hlc, loser_device, loser_author, loser_rev) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    [HUB_ST_ADD_REJECTION] =
+        "INSERT INTO rejections (changeset, change_index, kind, record, "
+        "device, author, hlc, code, message, body) VALUES (?, ?, ?, ?, ?, ?, "
+        "?, ?, ?, ?)",
+    [HUB_ST_GET_MODEL] = "SELECT body FROM models WHERE id = ? AND version = ?",
+    [HUB_ST_GET_PERSON] = "SELECT json_extract(value, '$.unit') FROM records "
+                          "WHERE kind = 'person' AND id = ?",
+};
+
+static int db_error(sqlite3 *db, const char *what, struct ldr_err *err)
+{
+    int code = sqlite3_errcode(db);
+
+    if (code == SQLITE_NOMEM)
+        return ldr_err_set(err, LDR_ENOMEM, "out of memory %s", what);
+    return ldr_err_set(
+        err, code == SQLITE_BUSY || code == SQLITE_LOCKED ? LDR_EBUSY : LDR_EDB,
+        "%s: %s", what, sqlite3_errmsg(db));
+}
+
+/* ---- the set's context --------------------------------------------------- */
+
+static int load_clock(struct hub_apply *a, struct ldr_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(
+        a->db, "SELECT value FROM meta WHERE key = 'clock'", -1, &st, NULL);
+
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW &&
+        ldr_hlc_parse(&a->clock.last, (const char *)sqlite3_column_text(st, 0),
+                      err) != 0) {
+        sqlite3_finalize(st);
+        return ldr_err_prefix(err, "the hub's saved clock is damaged: ");
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_error(a->db, "reading the clock", err);
+    return 0;
+}
+
+/* The seq AUTOINCREMENT would give next: past every seq ever used. */
+static int load_next_seq(struct hub_apply *a, struct ldr_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(
+        a->db,
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = "
+        "'changes'), 0), coalesce((SELECT max(seq) FROM changes), 0))",
+        -1, &st, NULL);
+
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        a->next_seq = (uint64_t)sqlite3_column_int64(st, 0) + 1;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : db_error(a->db, "reading the sequence", err);
+}
+
+int hub_apply_init(struct hub_apply *a, sqlite3 *db,
+                   const struct hub_config *cfg, const struct hub_principal *p,
+                   const char *set_id, struct ldr_err *err)
+{
+    memset(a, 0, sizeof *a);
+    a->db = db;
+    a->p = p;
+    a->set_id = set_id;
+    ldr_clock_init(&a->clock);
+    a->clock.max_ahead_ms = cfg->max_ahead_ms;
+    a->accepted = json_array();
+    a->rejected = json_array();
+    if (!a->accepted || !a->rejected)
+        return ldr_err_set(err, LDR_ENOMEM, "out of memory");
+    for (int i = 0; i < HUB_ST_COUNT; i++)
+        if (sqlite3_prepare_v3(db, sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+                               &a->st[i], NULL) != SQLITE_OK)
+            return db_error(db, "preparing the change set", err);
+    if (load_clock(a, err) != 0)
+        return err->code;
+    return load_next_seq(a, err);
+}
+
+void hub_apply_release(struct hub_apply *a)
+{
+    for (int i = 0; i < HUB_ST_COUNT; i++)
+        sqlite3_finalize(a->st[i]);
+    for (size_t i = 0; i < a->nmodels; i++)
+        ldr_model_free(a->models[i].model);
+    free(a->models);
+    json_decref(a->accepted);
+    json_decref(a->rejected);
+    memset(a, 0, sizeof *a);
+}
+
+int hub_apply_save_clock(struct hub_apply *a, struct ldr_err *err)
+{
+    char text[LDR_HLC_TEXT_LEN + 1];
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    ldr_hlc_format(text, a->clock.last);
+    rc = sqlite3_prepare_v2(a->db,
+                            "INSERT INTO meta (key, value) VALUES ('clock', ?) "
+                            "ON CONFLICT (key) DO UPDATE SET value = "
+                            "excluded.value",
+                            -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : db_error(a->db, "saving the clock", err);
+}
+
+/* ---- lookups for the domain rules ---------------------------------------- */
+
+static struct ldr_model *load_model(struct hub_apply *a, const char *id,
+                                    const char *version)
+{
+    sqlite3_stmt *st = a->st[HUB_ST_GET_MODEL];
+    struct ldr_model *m = NULL;
+
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, version, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        ldr_model_parse(&m, (const char *)sqlite3_column_text(st, 0),
+                        (size_t)sqlite3_column_bytes(st, 0), NULL, NULL);
+    sqlite3_reset(st);
+    return m;
+}
+
+/* A model version, parsed once per change set. */
+static const struct ldr_model *find_model(void *ctx, const char *id,
+                                          const char *version)
+{
+    struct hub_apply *a = ctx;
+    struct hub_model_slot *grown;
+
+    if (!id || !version || strlen(id) >= sizeof a->models->id ||
+        strlen(version) != 40)
+        return NULL;
+    for (size_t i = 0; i < a->nmodels; i++)
+        if (strcmp(a->models[i].id, id) == 0 &&
+            strcmp(a->models[i].version, version) == 0)
+            return a->models[i].model;
+    grown = realloc(a->models, (a->nmodels + 1) * sizeof *grown);
+    if (!grown)
+        return NULL;
+    a->models = grown;
+    snprintf(grown[a->nmodels].id, sizeof grown->id, "%s", id);
+    snprintf(grown[a->nmodels].version, sizeof grown->version, "%s", version);
+    grown[a->nmodels].model = load_model(a, id, version);
+    return grown[a->nmodels++].model;
+}
+
+static bool on_roster(void *ctx, const char *person)
+{
+    char unit[HUB_UNIT_MAX + 1];
+
+    return person && hub_person_unit(ctx, person, unit) == 1;
+}
+
+/* ---- one change ---------------------------------------------------------- */
+
+/* A conflict the merge found, copied until the change is accepted. */
+struct found {
+    char *path;
+    char *value[2]; /* winner, loser: JSON text, NULL for a removal */
+    struct ldr_write side[2];
+};
+
+/* What happens to one change while it is worked on. */
+struct work {
+    const struct ldr_change *ch;
+    size_t index;
+    char *body; /* canonical text */
+    struct ldr_record rec;
+    json_t *before, *after; /* before: NULL for a new record */
+    struct found *found;
+    size_t nfound;
+    bool oom;
+};
+
+static char *dump_value(const json_t *v, bool *oom)
+{
+    char *text;
+
+    if (!v)
+        return NULL;
+    text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    *oom = *oom || !text;
+    return text;
+}
+
+static int collect_conflict(void *ctx, const struct ldr_conflict *c)
+{
+    struct work *w = ctx;
+    struct found *grown = realloc(w->found, (w->nfound + 1) * sizeof *grown);
+    struct found *f;
+
+    if (!grown)
+        return LDR_ENOMEM;
+    w->found = grown;
+    f = &grown[w->nfound++];
+    memset(f, 0, sizeof *f);
+    f->path = strdup(c->path);
+    f->value[0] = dump_value(c->winner_value, &w->oom);
+    f->value[1] = dump_value(c->loser_value, &w->oom);
+    f->side[0] = *c->winner;
+    f->side[1] = *c->loser;
+    return f->path && !w->oom ? 0 : LDR_ENOMEM;
+}
+
+static void work_release(struct work *w)
+{
+    for (size_t i = 0; i < w->nfound; i++) {
+        free(w->found[i].path);
+        free(w->found[i].value[0]);
+        free(w->found[i].value[1]);
+    }
+    free(w->found);
+    free(w->body);
+    json_decref(w->before);
+    json_decref(w->after);
+    ldr_record_release(&w->rec);
+}
+
+static void bind_change_key(sqlite3_stmt *st, int at,
+                            const struct ldr_change *ch, const char *hlc)
+{
+    sqlite3_bind_text(st, at, ch->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, at + 1, ch->record, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, at + 2, ch->device, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, at + 3, ch->author, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, at + 4, hlc, -1, SQLITE_TRANSIENT);
+}
+
+/* The answer's entry for a rejected change; the first "forbidden" is
+ * kept for a 403. */
+static int answer_rejection(struct hub_apply *a, size_t index, const char *code,
+                            const char *message, struct ldr_err *err)
+{
+    json_t *item = json_pack("{s:I, s:s, s:s}", "index", (json_int_t)index,
+                             "code", code, "message", message);
+
+    if (!item || json_array_append_new(a->rejected, item) != 0)
+        return ldr_err_set(err, LDR_ENOMEM, "out of memory");
+    if (strcmp(code, "forbidden") == 0 && a->nforbidden++ == 0)
+        snprintf(a->forbidden, sizeof a->forbidden, "change %zu: %s", index,
+                 message);
+    return 0;
+}
+
+/* A rejected change, kept whole with its reason (DESIGN.md section 3). */
+static int reject(struct hub_apply *a, struct work *w, const char *code,
+                  const char *message, struct ldr_err *err)
+{
+    sqlite3_stmt *st = a->st[HUB_ST_ADD_REJECTION];
+    char hlc[LDR_HLC_TEXT_LEN + 1];
+    int rc;
+
+    ldr_hlc_format(hlc, w->ch->hlc);
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, a->set_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)w->index);
+    bind_change_key(st, 3, w->ch, hlc);
+    sqlite3_bind_text(st, 8, code, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, message, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, w->body, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return db_error(a->db, "keeping a rejection", err);
+    return answer_rejection(a, w->index, code, message, err);
+}
+
+/*
+ * A change its sender may not write under its author's name: answered,
+ * but not kept in the rejections table, where it would stand in the
+ * rejected list of the author it names.
+ */
+static int refuse_sender(struct hub_apply *a, struct work *w, const char *why,
+                         struct ldr_err *err)
+{
+    return answer_rejection(a, w->index, "forbidden", why, err);
+}
+
+static int accept(struct hub_apply *a, size_t index, uint64_t seq,
+                  struct ldr_err *err)
+{
+    json_t *item = json_pack("{s:I, s:I}", "index", (json_int_t)index, "seq",
+                             (json_int_t)seq);
+
+    if (!item || json_array_append_new(a->accepted, item) != 0)
+        return ldr_err_set(err, LDR_ENOMEM, "out of memory");
+    return 0;
+}
+
+/*
+ * A change with this one's (kind, record, device, hlc) already in the
+ * log: the same change sent again is answered with its seq; another
+ * change under the same stamp is refused (the merge would depend on the
+ * order). *done is true when the change is answered.
+ */
+static int identity(struct hub_apply *a, struct work *w, bool *done,
+                    struct ldr_err *err)
+{
+    sqlite3_stmt *st = a->st[HUB_ST_FIND_CHANGE];
+    char hlc[LDR_HLC_TEXT_LEN + 1];
+    sqlite3_int64 seq = 0;
+    bool same = false;
+    int rc;
+
+    ldr_hlc_format(hlc, w->ch->hlc);
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, w->ch->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, w->ch->record, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, w->ch->device, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, hlc, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        seq = sqlite3_column_int64(st, 0);
+        same = strcmp((const char *)sqlite3_column_text(st, 1), w->body) == 0;
+    }
+    sqlite3_reset(st);
+    *done = rc == SQLITE_ROW;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_error(a->db, "looking up the change", err);
+    if (rc == SQLITE_DONE)
+        return 0;
+    if (same)
+        return accept(a, w->index, (uint64_t)seq, err);
+    snprintf(err->msg, sizeof err->msg,
+             "device %s already sent another change to %s %s stamped %s "
+             "(seq %lld); a device must never reuse a stamp",
+             w->ch->device, w->ch->kind, w->ch->record, hlc, (long long)seq);
+    return reject(a, w, "duplicate_stamp", err->msg, err);
+}
+
+static int load_record(struct hub_apply *a, struct work *w, struct ldr_err *err)
+{
+    sqlite3_stmt *st = a->st[HUB_ST_GET_RECORD];
+    json_t *state = NULL;
+    int rc;
+
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, w->ch->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, w->ch->record, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        state = json_loadb((const char *)sqlite3_column_text(st, 0),
+                           (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_error(a->db, "reading the record", err);
+    if (rc == SQLITE_DONE)
+        return 0; /* a new record */
+    rc = state ? ldr_record_from_json(&w->rec, state, err)
+               : ldr_err_set(err, LDR_EDB, "record %s %s: damaged state",
+                             w->ch->kind, w->ch->record);
+    json_decref(state);
+    if (rc == 0 && !(w->before = ldr_record_value(&w->rec)))
+        rc = ldr_err_set(err, LDR_ENOMEM, "out of memory");
+    return rc;
+}
+
+static const char *text_of(const json_t *obj, const char *key)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+
+    return s ? s : "?";
+}
+
+/* The domain rules against the hub's roster and models. *code is set
+ * when they refuse; the message is in err. */
+static int check_domain(struct hub_apply *a, struct work *w, const char **code,
+                        struct ldr_err *err)
+{
+    struct ldr_domain_env env = {find_model, on_roster, a,
+                                 a->p->role == HUB_HR};
+    int rc = ldr_domain_check(&env, w->ch->kind, w->before, w->after, err);
+
+    *code = NULL;
+    if (rc == LDR_ENOTFOUND) {
+        *code = "model_unknown";
+        ldr_err_set(err, rc,
+                    "model %.64s@%.40s is not on the hub; an admin adds it "
+                    "with 'ladder-hub model add'",
+                    text_of(w->after, "model"), text_of(w->after, "version"));
+        return 0;
+    }
+    if (rc == LDR_EINVAL)
+        *code = "invalid";
+    return rc == LDR_EINVAL ? 0 : rc;
+}
+
+static void bind_side(sqlite3_stmt *st, int at, const char *value,
+                      const struct ldr_write *w)
+{
+    char hlc[LDR_HLC_TEXT_LEN + 1];
+
+    ldr_hlc_format(hlc, w->hlc);
+    if (value)
+        sqlite3_bind_text(st, at, value, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, at);
+    sqlite3_bind_text(st, at + 1, hlc, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, at + 2, w->device, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, at + 3, w->author, -1, SQLITE_STATIC);
+    if (w->rev == LDR_REV_PENDING)
+        sqlite3_bind_null(st, at + 4);
+    else
+        sqlite3_bind_int64(st, at + 4, (sqlite3_int64)w->rev);
+}
+
+static int save_conflicts(struct hub_apply *a, struct work *w, uint64_t seq,
+                          struct ldr_err *err)
+{
+    sqlite3_stmt *st = a->st[HUB_ST_ADD_CONFLICT];
+
+    for (size_t i = 0; i < w->nfound; i++) {
+        int rc;
+
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+        sqlite3_bind_text(st, 2, w->ch->kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, w->ch->record, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, w->found[i].path, -1, SQLITE_STATIC);
+        bind_side(st, 5, w->found[i].value[0], &w->found[i].side[0]);
+        bind_side(st, 10, w->found[i].value[1], &w->found[i].side[1]);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+            return db_error(a->db, "keeping a conflict", err);
+        a->nconflicts += (size_t)sqlite3_changes(a->db);
+    }
+    return 0;
+}
+
+static int save_change(struct hub_apply *a, struct work *w, uint64_t seq,
+                       struct ldr_err *err)
+{
+    sqlite3_stmt *st = a->st[HUB_ST_ADD_CHANGE];
+    char hlc[LDR_HLC_TEXT_LEN + 1];
+    int rc;
+
+    ldr_hlc_format(hlc, w->ch->hlc);
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+    bind_change_key(st, 2, w->ch, hlc);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)w->ch->base);
+    sqlite3_bind_text(st, 8, w->body, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, a->set_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 10, (sqlite3_int64)w->index);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : db_error(a->db, "logging the change", err);
+}
+
+static int save_record(struct hub_apply *a, struct work *w, struct ldr_err *err)
+{
+    sqlite3_stmt *st = a->st[HUB_ST_PUT_RECORD];
+    char *state = ldr_record_dump(&w->rec, NULL);
+    /* for json_extract(), not compared: no need to sort the keys */
+    char *value = json_dumps(w->after, JSON_COMPACT);
+    int rc = SQLITE_NOMEM;
+
+    if (state && value) {
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, w->rec.kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, w->rec.id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)w->rec.rev);
+        sqlite3_bind_text(st, 4, state, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, value, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+    }
+    free(state);
+    free(value);
+    if (rc == SQLITE_NOMEM)
+        return ldr_err_set(err, LDR_ENOMEM, "out of memory");
+    return rc == SQLITE_DONE ? 0 : db_error(a->db, "saving the record", err);
+}
+
+/* The accepted change: logged first (conflicts point at its seq), then
+ * its conflicts and the record. */
+static int commit_change(struct hub_apply *a, struct work *w,
+                         struct ldr_err *err)
+{
+    uint64_t seq = a->next_seq;
+    int rc = save_change(a, w, seq, err);
+
+    if (rc == 0)
+        rc = save_conflicts(a, w, seq, err);
+    if (rc == 0)
+        rc = save_record(a, w, err);
+    if (rc == 0)
+        rc = accept(a, w->index, seq, err);
+    if (rc == 0)
+        rc = ldr_clock_recv(&a->clock, w->ch->hlc, NULL, err);
+    if (rc == 0)
+        a->next_seq++;
+    return rc;
+}
+
+/* Merges the change into the record as it stands, with the seq it will
+ * get; the conflicts found wait in `w` until the change is accepted. */
+static int merge(struct hub_apply *a, struct work *w, struct ldr_err *err)
+{
+    int rc =
+        ldr_record_apply(&w->rec, w->ch, a->next_seq, collect_conflict, w, err);
+
+    if (rc == 0 && !(w->after = ldr_record_value(&w->rec)))
+        rc = ldr_err_set(err, LDR_ENOMEM, "out of memory");
+    return w->oom ? ldr_err_set(err, LDR_ENOMEM, "out of memory") : rc;
+}
+
+/* Steps after the identity check: scope, merge, rules, then keep it. */
+static int settle(struct hub_apply *a, struct work *w, struct ldr_err *err)
+{
+    char why[HUB_WHY_MAX];
+    const char *code;
+    int rc;
+
+    if (!ldr_domain_kind_known(w->ch->kind)) {
+        ldr_domain_check(NULL, w->ch->kind, NULL, NULL, err);
+        return reject(a, w, "invalid", err->msg, err);
+    }
+    if ((rc = load_record(a, w, err)) || (rc = merge(a, w, err)))
+        return rc;
+    if (!hub_may_write(a, w->ch->kind, w->before, w->after, why))
+        return reject(a, w, "forbidden", why, err);
+    if ((rc = check_domain(a, w, &code, err)) != 0)
+        return rc;
+    if (code)
+        return reject(a, w, code, err->msg, err);
+    return commit_change(a, w, err);
+}
+
+static char *canonical(const struct ldr_change *ch)
+{
+    json_t *doc = ldr_change_to_json(ch);
+    char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+
+    json_decref(doc);
+    return text;
+}
+
+int hub_apply_change(struct hub_apply *a, size_t index,
+                     const struct ldr_change *ch, struct ldr_err *err)
+{
+    struct work w = {.ch = ch, .index = index};
+    char who[LDR_UUID_LEN + LDR_AUTHOR_MAX + 32], why[HUB_WHY_MAX];
+    bool done = false;
+    int rc = 0;
+
+    ldr_record_init(&w.rec, ch->kind, ch->record);
+    if (!(w.body = canonical(ch)))
+        return ldr_err_set(err, LDR_ENOMEM, "out of memory");
+    snprintf(who, sizeof who, "device %s of '%s'", ch->device, ch->author);
+    if (!hub_may_write_as(a->p, ch, why))
+        rc = refuse_sender(a, &w, why, err);
+    else if (ldr_clock_check(&a->clock, ch->hlc, who, err) != 0)
+        rc = reject(a, &w, "clock_ahead", err->msg, err);
+    else if ((rc = identity(a, &w, &done, err)) == 0 && !done)
+        rc = settle(a, &w, err);
+    work_release(&w);
+    return rc;
+}

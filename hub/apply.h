@@ -1,0 +1,119 @@
+#ifndef LADDER_HUB_APPLY_H
+#define LADDER_HUB_APPLY_H
+
+/*
+ * Inside the sync endpoints (hub.h): applying one change set (sync.c
+ * drives, apply.c applies each change), who may write and read what
+ * (scope.c), and the pull queries (pull.c).
+ */
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hub.h"
+#include "ladder/err.h"
+#include "ladder/hlc.h"
+
+struct ldr_model;
+
+/* The statements one change set needs, prepared once for the set. */
+enum hub_stmt {
+    HUB_ST_FIND_CHANGE,
+    HUB_ST_GET_RECORD,
+    HUB_ST_PUT_RECORD,
+    HUB_ST_ADD_CHANGE,
+    HUB_ST_ADD_CONFLICT,
+    HUB_ST_ADD_REJECTION,
+    HUB_ST_GET_MODEL,
+    HUB_ST_GET_PERSON,
+    HUB_ST_COUNT
+};
+
+struct hub_model_slot {
+    char id[128];
+    char version[41];
+    struct ldr_model *model; /* NULL: the hub lacks it */
+};
+
+/* One change set being applied, inside its transaction. */
+struct hub_apply {
+    sqlite3 *db;
+    const struct hub_principal *p;
+    const char *set_id;
+    struct ldr_clock clock; /* the hub's, from meta 'clock' */
+    uint64_t next_seq;      /* the seq the next accepted change gets */
+    sqlite3_stmt *st[HUB_ST_COUNT];
+    struct hub_model_slot *models; /* looked up during this set */
+    size_t nmodels;
+    json_t *accepted, *rejected;     /* the answer's arrays */
+    size_t nconflicts;               /* conflict rows written */
+    size_t nforbidden;               /* changes refused as "forbidden" */
+    char forbidden[LDR_ERR_MSG_MAX]; /* the first refusal, for a 403 */
+};
+
+/*
+ * Prepares `a` inside an open write transaction: statements, the hub's
+ * clock, the next seq. LDR_EDB / LDR_EBUSY / LDR_ENOMEM with a message.
+ * Release with hub_apply_release() in any case.
+ */
+int hub_apply_init(struct hub_apply *a, sqlite3 *db,
+                   const struct hub_config *cfg, const struct hub_principal *p,
+                   const char *set_id, struct ldr_err *err);
+void hub_apply_release(struct hub_apply *a);
+
+/*
+ * Applies change `index` of the set, or rejects it with a code and a
+ * message (kept in the rejections table and the answer): either way 0.
+ * A negative code only when the database or memory failed; the caller
+ * then rolls the whole set back.
+ */
+int hub_apply_change(struct hub_apply *a, size_t index,
+                     const struct ldr_change *ch, struct ldr_err *err);
+
+/* Saves the clock in meta 'clock' (in the transaction). */
+int hub_apply_save_clock(struct hub_apply *a, struct ldr_err *err);
+
+/* ---- scope.c ------------------------------------------------------------- */
+
+/* A refusal: "forbidden: ..." in `why`. */
+#define HUB_WHY_MAX LDR_ERR_MSG_MAX
+
+/*
+ * Who may write: false with the reason in `why` when the principal may
+ * not write this change as its author (admin tokens write nothing).
+ */
+bool hub_may_write_as(const struct hub_principal *p,
+                      const struct ldr_change *ch, char why[HUB_WHY_MAX]);
+
+/*
+ * What they may write: the record of `kind` going from `before` (NULL
+ * when new) to `after`, by role and scope (docs/protocol.md section 9).
+ */
+bool hub_may_write(struct hub_apply *a, const char *kind, const json_t *before,
+                   const json_t *after, char why[HUB_WHY_MAX]);
+
+/*
+ * The unit of person `person` (their id, not the record id) on the hub's
+ * roster: 1 and the unit in `unit`, 0 if not on the roster, or a
+ * negative code when the database failed.
+ */
+int hub_person_unit(struct hub_apply *a, const char *person,
+                    char unit[HUB_UNIT_MAX + 1]);
+
+/*
+ * An SQL condition true when the caller may read the record aliased `r`
+ * (a row of records), with named parameters :role, :scope (a JSON array
+ * of units) and :me (the principal's id) bound by hub_bind_reader(). It
+ * calls hub_person_record(), which hub_sql_functions() registers.
+ */
+extern const char HUB_READABLE_SQL[];
+int hub_bind_reader(sqlite3_stmt *st, const struct hub_principal *p);
+int hub_sql_functions(sqlite3 *db);
+
+/* The principal's units as a JSON array text; malloc'd, NULL on OOM. */
+char *hub_scope_json(const struct hub_principal *p);
+
+#endif

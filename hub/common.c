@@ -1,0 +1,78 @@
+/* What every part of the hub shares: roles, scope, the database, answers. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "hub.h"
+#include "ladder/db.h"
+#include "ladder/err.h"
+
+static const char *const role_names[] = {
+    [HUB_ASSESSOR] = "assessor",
+    [HUB_TRAINER] = "trainer",
+    [HUB_HR] = "hr",
+    [HUB_ADMIN] = "admin",
+};
+
+const char *hub_role_name(enum hub_role role)
+{
+    return (size_t)role < sizeof role_names / sizeof *role_names
+               ? role_names[role]
+               : "unknown";
+}
+
+int hub_role_parse(const char *name)
+{
+    for (size_t i = 0; i < sizeof role_names / sizeof *role_names; i++)
+        if (strcmp(name, role_names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+bool hub_in_scope(const struct hub_principal *p, const char *unit)
+{
+    for (size_t i = 0; unit && i < p->nunits; i++)
+        if (strcmp(p->units[i], unit) == 0)
+            return true;
+    return false;
+}
+
+int hub_db_open(sqlite3 **out, const char *dir, struct ldr_err *err)
+{
+    char path[HUB_PATH_MAX];
+    int n = snprintf(path, sizeof path, "%s/" HUB_DB_FILE, dir);
+
+    *out = NULL;
+    if (n < 0 || (size_t)n >= sizeof path)
+        return ldr_err_set(err, LDR_EINVAL, "data directory path too long: %s",
+                           dir);
+    return ldr_db_open(out, path, LDR_DB_HUB, err);
+}
+
+void hub_answer_error(struct hub_answer *out, int status, const char *code,
+                      const char *fmt, ...)
+{
+    char message[LDR_ERR_MSG_MAX];
+    json_t *doc;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    doc =
+        json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message);
+    out->status = status;
+    out->body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    out->len = out->body ? strlen(out->body) : 0;
+    json_decref(doc);
+}
+
+void hub_answer_release(struct hub_answer *a)
+{
+    free(a->body);
+    a->body = NULL;
+    a->len = 0;
+}

@@ -1,0 +1,357 @@
+/*
+ * GET /v1/changes and GET /v1/conflicts: what the caller's scope may
+ * read, filtered in SQL (HUB_READABLE_SQL) so that a page holds up to
+ * `limit` readable items and the cursor moves past what the caller may
+ * not see. Each page is read in one transaction: one snapshot.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply.h"
+#include "ladder/db.h"
+
+/* ---- an answer built as text ----------------------------------------------
+ * Stored change bodies and record states are canonical JSON already, so a
+ * page is written around them rather than parsed and dumped again. */
+
+struct buf {
+    char *data;
+    size_t len, cap;
+    bool oom;
+};
+
+static void put(struct buf *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        char *grown;
+
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        if (!(grown = realloc(b->data, cap))) {
+            b->oom = true;
+            return;
+        }
+        b->data = grown;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+static void puts_raw(struct buf *b, const char *s)
+{
+    put(b, s, strlen(s));
+}
+
+static void put_uint(struct buf *b, uint64_t n)
+{
+    char text[24];
+
+    put(b, text,
+        (size_t)snprintf(text, sizeof text, "%llu", (unsigned long long)n));
+}
+
+/* A JSON string, escaped as Jansson escapes it. */
+static void put_string(struct buf *b, const char *s)
+{
+    json_t *v = json_string(s);
+    char *text = v ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
+
+    if (text)
+        puts_raw(b, text);
+    else
+        b->oom = true;
+    free(text);
+    json_decref(v);
+}
+
+/* ---- shared -------------------------------------------------------------- */
+
+static void db_failed(struct hub_answer *out, sqlite3 *db, const char *what)
+{
+    int code = sqlite3_errcode(db);
+
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+        hub_answer_error(out, 503, "busy", "the hub is busy %s: %s; try again",
+                         what, sqlite3_errmsg(db));
+    else
+        hub_answer_error(out, 500, "internal", "the hub failed %s: %s", what,
+                         sqlite3_errmsg(db));
+}
+
+/* Prepares `sql` for the caller: its scope bound, the SQL function there. */
+static sqlite3_stmt *prepare_reader(sqlite3 *db, const char *sql,
+                                    const struct hub_principal *p)
+{
+    sqlite3_stmt *st = NULL;
+
+    if (hub_sql_functions(db) != 0 ||
+        sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    if (hub_bind_reader(st, p) != 0) {
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    return st;
+}
+
+static void end_read(sqlite3 *db)
+{
+    struct ldr_err ignored = {0};
+
+    ldr_db_exec(db, "COMMIT", "ending a read", &ignored);
+}
+
+/* ---- GET /v1/changes ----------------------------------------------------- */
+
+static const char STATE_SQL_HEAD[] =
+    "SELECT r.rev, r.kind, r.id, r.state FROM records r "
+    "WHERE r.rev > :since AND ";
+static const char STATE_SQL_TAIL[] = " ORDER BY r.rev LIMIT :limit";
+/* CROSS JOIN: walk the log in seq order, look each record up */
+static const char CHANGES_SQL_HEAD[] =
+    "SELECT c.seq, c.body FROM changes c CROSS JOIN records r "
+    "ON r.kind = c.kind AND r.id = c.record WHERE c.seq > :since AND ";
+static const char CHANGES_SQL_TAIL[] = " ORDER BY c.seq LIMIT :limit";
+
+static char *page_sql(bool state_form)
+{
+    const char *head = state_form ? STATE_SQL_HEAD : CHANGES_SQL_HEAD;
+    const char *tail = state_form ? STATE_SQL_TAIL : CHANGES_SQL_TAIL;
+    size_t n = strlen(head) + strlen(HUB_READABLE_SQL) + strlen(tail) + 1;
+    char *sql = malloc(n);
+
+    if (sql)
+        snprintf(sql, n, "%s%s%s", head, HUB_READABLE_SQL, tail);
+    return sql;
+}
+
+static void put_item(struct buf *b, sqlite3_stmt *st, bool state_form)
+{
+    uint64_t n = (uint64_t)sqlite3_column_int64(st, 0);
+
+    if (state_form) {
+        puts_raw(b, "{\"kind\":");
+        put_string(b, (const char *)sqlite3_column_text(st, 1));
+        puts_raw(b, ",\"record\":");
+        put_string(b, (const char *)sqlite3_column_text(st, 2));
+        puts_raw(b, ",\"rev\":");
+        put_uint(b, n);
+        puts_raw(b, ",\"state\":");
+        puts_raw(b, (const char *)sqlite3_column_text(st, 3));
+    } else {
+        puts_raw(b, "{\"change\":");
+        puts_raw(b, (const char *)sqlite3_column_text(st, 1));
+        puts_raw(b, ",\"seq\":");
+        put_uint(b, n);
+    }
+    puts_raw(b, "}");
+}
+
+/* The last seq of the log: where a page that reached the end leaves the
+ * cursor, past everything the caller could not see. */
+static int last_seq(sqlite3 *db, uint64_t *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "SELECT coalesce(max(seq), 0) FROM changes",
+                                -1, &st, NULL);
+
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        *out = (uint64_t)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/*
+ * Reads up to `limit` items after `since` into `b`; one more row tells
+ * whether more follow. `next` is the last item's seq (or rev) when more
+ * follow, else the end of the log.
+ */
+static int read_page(sqlite3 *db, sqlite3_stmt *st, bool state_form,
+                     uint64_t since, size_t limit, struct buf *b,
+                     uint64_t *next, bool *more)
+{
+    size_t n = 0;
+    int rc;
+
+    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":since"),
+                       (sqlite3_int64)since);
+    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"),
+                       (sqlite3_int64)limit + 1);
+    *next = since;
+    *more = false;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == limit) {
+            *more = true;
+            break;
+        }
+        puts_raw(b, n++ ? "," : "");
+        put_item(b, st, state_form);
+        *next = (uint64_t)sqlite3_column_int64(st, 0);
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return -1;
+    if (!*more && last_seq(db, next) != 0)
+        return -1;
+    if (*next < since) /* a log behind the caller's cursor: keep it */
+        *next = since;
+    return 0;
+}
+
+void hub_get_changes(sqlite3 *db, const struct hub_principal *p, uint64_t since,
+                     size_t limit, bool state_form, struct hub_answer *out)
+{
+    struct buf b = {0};
+    struct ldr_err err = {0};
+    char *sql;
+    sqlite3_stmt *st = NULL;
+    uint64_t next = since;
+    bool more = false;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    state_form = state_form || since == 0;
+    limit = limit == 0                   ? HUB_PULL_DEFAULT_LIMIT
+            : limit > HUB_PULL_MAX_LIMIT ? HUB_PULL_MAX_LIMIT
+                                         : limit;
+    if (!(sql = page_sql(state_form))) {
+        hub_answer_error(out, 500, "internal", "out of memory");
+        return;
+    }
+    rc = ldr_db_exec(db, "BEGIN", "starting a read", &err);
+    if (rc == 0 && !(st = prepare_reader(db, sql, p)))
+        rc = -1;
+    puts_raw(&b, state_form ? "{\"form\":\"state\",\"items\":["
+                            : "{\"form\":\"changes\",\"items\":[");
+    if (rc == 0)
+        rc = read_page(db, st, state_form, since, limit, &b, &next, &more);
+    puts_raw(&b,
+             more ? "],\"more\":true,\"next\":" : "],\"more\":false,\"next\":");
+    put_uint(&b, next);
+    puts_raw(&b, "}");
+    if (rc)
+        db_failed(out, db, "reading changes");
+    sqlite3_finalize(st);
+    if (sqlite3_get_autocommit(db) == 0)
+        end_read(db);
+    free(sql);
+    if (rc == 0 && b.oom)
+        hub_answer_error(out, 500, "internal", "out of memory");
+    else if (rc == 0) {
+        out->status = 200;
+        out->body = b.data;
+        out->len = b.len;
+        return;
+    }
+    free(b.data);
+}
+
+/* ---- GET /v1/conflicts --------------------------------------------------- */
+
+static const char CONFLICTS_SQL_HEAD[] =
+    "SELECT k.id, k.seq, k.kind, k.record, k.path, k.detected_at, "
+    "k.resolved_at, k.resolved_by, k.winner_value, k.winner_hlc, "
+    "k.winner_device, k.winner_author, k.winner_rev, k.loser_value, "
+    "k.loser_hlc, k.loser_device, k.loser_author, k.loser_rev "
+    "FROM conflicts k JOIN records r ON r.kind = k.kind AND r.id = k.record "
+    "WHERE ";
+static const char CONFLICTS_SQL_TAIL[] = " ORDER BY k.id DESC LIMIT :limit";
+
+/* One side of a conflict; "value" is missing when that write removed the
+ * field. */
+static json_t *side(sqlite3_stmt *st, int at)
+{
+    const char *value = (const char *)sqlite3_column_text(st, at);
+    json_t *obj =
+        json_pack("{s:s, s:s, s:s}", "hlc", sqlite3_column_text(st, at + 1),
+                  "device", sqlite3_column_text(st, at + 2), "author",
+                  sqlite3_column_text(st, at + 3));
+
+    if (obj && sqlite3_column_type(st, at + 4) != SQLITE_NULL)
+        json_object_set_new(obj, "rev",
+                            json_integer(sqlite3_column_int64(st, at + 4)));
+    if (obj && value)
+        json_object_set_new(obj, "value",
+                            json_loads(value, JSON_DECODE_ANY, NULL));
+    return obj;
+}
+
+static json_t *conflict_item(sqlite3_stmt *st)
+{
+    return json_pack(
+        "{s:I, s:I, s:s, s:s, s:s, s:s, s:s?, s:s?, s:o, s:o}", "id",
+        (json_int_t)sqlite3_column_int64(st, 0), "seq",
+        (json_int_t)sqlite3_column_int64(st, 1), "kind",
+        sqlite3_column_text(st, 2), "record", sqlite3_column_text(st, 3),
+        "path", sqlite3_column_text(st, 4), "detected",
+        sqlite3_column_text(st, 5), "resolved", sqlite3_column_text(st, 6),
+        "resolved_by", sqlite3_column_text(st, 7), "winner", side(st, 8),
+        "loser", side(st, 13));
+}
+
+static int read_conflicts(sqlite3_stmt *st, json_t *list, bool *more)
+{
+    size_t n = 0;
+    int rc;
+
+    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"),
+                       HUB_PULL_MAX_LIMIT + 1);
+    *more = false;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *item;
+
+        if (n++ == HUB_PULL_MAX_LIMIT) {
+            *more = true;
+            break;
+        }
+        if (!(item = conflict_item(st)) ||
+            json_array_append_new(list, item) != 0)
+            return LDR_ENOMEM;
+    }
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+static char *conflicts_sql(void)
+{
+    size_t n = strlen(CONFLICTS_SQL_HEAD) + strlen(HUB_READABLE_SQL) +
+               strlen(CONFLICTS_SQL_TAIL) + 1;
+    char *sql = malloc(n);
+
+    if (sql)
+        snprintf(sql, n, "%s%s%s", CONFLICTS_SQL_HEAD, HUB_READABLE_SQL,
+                 CONFLICTS_SQL_TAIL);
+    return sql;
+}
+
+void hub_get_conflicts(sqlite3 *db, const struct hub_principal *p,
+                       struct hub_answer *out)
+{
+    char *sql = conflicts_sql();
+    sqlite3_stmt *st = sql ? prepare_reader(db, sql, p) : NULL;
+    json_t *list = json_array(), *doc = NULL;
+    bool more = false;
+    int rc = st && list ? read_conflicts(st, list, &more) : -1;
+
+    memset(out, 0, sizeof *out);
+    if (rc == 0)
+        doc = json_pack("{s:O, s:b}", "conflicts", list, "more", more);
+    if (doc)
+        out->body = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+    if (out->body) {
+        out->status = 200;
+        out->len = strlen(out->body);
+    } else if (rc == -1 && sql && list)
+        db_failed(out, db, "reading conflicts");
+    else
+        hub_answer_error(out, 500, "internal", "out of memory");
+    json_decref(doc);
+    json_decref(list);
+    sqlite3_finalize(st);
+    free(sql);
+}
