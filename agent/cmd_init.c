@@ -12,20 +12,24 @@
 #include "store.h"
 
 const char cmd_init_usage[] =
-    "--user ID [--json]\n"
+    "--user ID [--hub URL --token TOKEN|- --cacert FILE] [--json]\n"
     "\n"
     "Creates the local database (directory 0700, file 0600) and this\n"
     "laptop's device id. ID is the user name the hub knows you by\n"
     "(letters, digits, '.', '_', '-'). Running it again for the same user\n"
-    "changes nothing.\n"
+    "changes nothing. --hub, --token and --cacert set the hub to sync\n"
+    "with, as 'ladder remote set' does.\n"
     "  --json   print {\"db\", \"user\", \"device\"}";
 
 int cmd_init(int argc, char **argv)
 {
     static const struct option opts[] = {{"user", required_argument, 0, 'u'},
                                          {"json", no_argument, 0, 'j'},
+                                         {"hub", required_argument, 0, 'h'},
+                                         {"token", required_argument, 0, 't'},
+                                         {"cacert", required_argument, 0, 'c'},
                                          {0, 0, 0, 0}};
-    const char *user = NULL;
+    const char *user = NULL, *hub = NULL, *token = NULL, *cacert = NULL;
     char path[STORE_PATH_MAX];
     struct ldr_err err = {0};
     struct store s;
@@ -38,6 +42,12 @@ int cmd_init(int argc, char **argv)
             user = optarg;
         else if (c == 'j')
             json = true;
+        else if (c == 'h')
+            hub = optarg;
+        else if (c == 't')
+            token = optarg;
+        else if (c == 'c')
+            cacert = optarg;
         else
             return out_opt_error("init", cmd_init_usage, argv, c);
     }
@@ -54,6 +64,14 @@ int cmd_init(int argc, char **argv)
     if (store_path(path, opt_db, &err) != 0 ||
         store_create(&s, path, user, &err) != 0)
         return out_err("init", &err);
+    if ((hub || token || cacert) &&
+        remote_save(&s, hub, token, cacert, &err) != 0) {
+        store_close(&s);
+        return out_fail("init",
+                        "%s (the database is made: fix this with "
+                        "'ladder remote set')",
+                        err.msg);
+    }
     if (json)
         out_json(json_pack("{s:s, s:s, s:s}", "db", s.path, "user", s.user,
                            "device", s.device));

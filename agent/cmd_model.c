@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -16,7 +17,9 @@
 #include "ladder/case.h"
 #include "ladder/cli.h"
 #include "ladder/err.h"
+#include "ladder/domain.h"
 #include "ladder/model.h"
+#include "ladder/model_diff.h"
 #include "out.h"
 #include "store.h"
 
@@ -25,6 +28,7 @@ const char cmd_model_usage[] =
     "       ladder model import FILE [--json]\n"
     "       ladder model list [--json]\n"
     "       ladder model show ID[@VERSION] [--json]\n"
+    "       ladder model diff ID@FROM ID@TO [--json]\n"
     "       ladder model case-export FILE\n"
     "       ladder model case-import CASE-FILE\n"
     "\n"
@@ -45,6 +49,14 @@ const char cmd_model_usage[] =
     "                version may be shortened to 4+ hex digits)\n"
     "                (--json: {\"id\", \"version\", \"model\": "
     "the document})\n"
+    "  diff          what changed from one version of a model to another:\n"
+    "                competencies added, removed or renamed, behaviours,\n"
+    "                required levels, weights, questions, rules; a version\n"
+    "                is ID@VERSION (4+ hex digits) or ID (the latest), and an\n"
+    "                argument naming an existing file is read from that file\n"
+    "                (--json: {\"from\", \"to\" (versions), \"model\", "
+    "\"count\",\n"
+    "                \"changes\"}, as in docs/model-format.md)\n"
     "  case-export   print the 1EdTech CASE 1.1 package of a valid model\n"
     "  case-import   print the model (canonical text) read back from a CASE\n"
     "                package, or every problem as check does (exit 1)";
@@ -53,6 +65,7 @@ static int model_check(int argc, char **argv);
 static int model_import(int argc, char **argv);
 static int model_list(int argc, char **argv);
 static int model_show(int argc, char **argv);
+static int model_diff(int argc, char **argv);
 static int model_case_export(int argc, char **argv);
 static int model_case_import(int argc, char **argv);
 
@@ -61,6 +74,7 @@ static const struct subcommand subcommands[] = {
     {"import", model_import},
     {"list", model_list},
     {"show", model_show},
+    {"diff", model_diff},
     {"case-export", model_case_export},
     {"case-import", model_case_import},
 };
@@ -522,5 +536,153 @@ static int model_show(int argc, char **argv)
         return rc;
     rc = show_model(&s, ref, json);
     store_close(&s);
+    return rc;
+}
+
+/* ---- diff: two versions, from the database or from files -------------- */
+
+/* One side of a diff: the model and its version id. */
+struct side {
+    const char *arg;
+    bool file;
+    struct ldr_model *model;
+    char version[41];
+};
+
+static int diff_args(struct side sides[2], bool *json, int argc, char **argv)
+{
+    size_t n = 0;
+
+    *json = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            *json = true;
+        else if (argv[i][0] == '-' && argv[i][1] != '\0')
+            return usage_error("unknown option '%s'", argv[i]);
+        else if (n == 2)
+            return usage_error("diff takes two versions; '%s' is a third",
+                               argv[i]);
+        else
+            sides[n++].arg = argv[i];
+    }
+    return n == 2 ? 0 : usage_error("diff needs two versions: ID@FROM ID@TO");
+}
+
+static bool is_file(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* A draft read from a file: its version is that of its canonical text, as
+ * if imported. Problems go to stderr, keeping stdout for the diff. */
+static int load_side_file(struct side *side, struct ldr_err *err)
+{
+    struct ldr_problems problems = {0};
+    size_t len = 0;
+    char *text;
+    int rc = ldr_model_load(&side->model, side->arg, &problems, err);
+
+    for (size_t i = 0; i < problems.count; i++)
+        fprintf(stderr, "%s: %s\n",
+                problems.items[i].path[0] ? problems.items[i].path
+                                          : "(document)",
+                problems.items[i].message);
+    ldr_problems_release(&problems);
+    if (rc)
+        return ldr_err_prefix(err, "%s: ", side->arg);
+    if (!(text = ldr_model_dump(side->model, &len)))
+        return ldr_err_set(err, LDR_ENOMEM, "out of memory");
+    ldr_model_version(side->version, text, len);
+    free(text);
+    return 0;
+}
+
+static int load_side_stored(struct store *s, struct side *side,
+                            struct ldr_err *err)
+{
+    const char *at = strchr(side->arg, '@');
+    char id[256];
+
+    snprintf(id, sizeof id, "%.*s",
+             at ? (int)(at - side->arg) : (int)strlen(side->arg), side->arg);
+    return store_model_get(s, id, at ? at + 1 : NULL, &side->model,
+                           side->version, err);
+}
+
+/* Loads both sides; the database is opened only when one is not a file. */
+static int load_sides(struct side sides[2])
+{
+    struct ldr_err err = {0};
+    struct store s;
+    bool open = false;
+    int rc = 0;
+
+    for (size_t i = 0; i < 2 && rc == 0; i++) {
+        sides[i].file = is_file(sides[i].arg);
+        if (sides[i].file) {
+            rc = load_side_file(&sides[i], &err);
+        } else if (!open && (rc = open_store(&s, "model diff")) != 0) {
+            return rc;
+        } else {
+            open = true;
+            rc = load_side_stored(&s, &sides[i], &err);
+        }
+    }
+    if (open)
+        store_close(&s);
+    return rc ? out_err("model diff", &err) : 0;
+}
+
+static void side_label(char *out, size_t cap, const struct side *side)
+{
+    if (side->file)
+        snprintf(out, cap, "%s (%s@%.12s)", side->arg, side->model->id,
+                 side->version);
+    else
+        snprintf(out, cap, "%s@%.12s", side->model->id, side->version);
+}
+
+static int print_diff(const struct side sides[2], json_t *diff, bool json)
+{
+    char from[512], to[512], *text;
+
+    if (json) {
+        json_t *out = json_pack("{s:s, s:s}", "from", sides[0].version, "to",
+                                sides[1].version);
+
+        if (out && json_object_update(out, diff) != 0) {
+            json_decref(out);
+            out = NULL;
+        }
+        return out ? out_json(out) : out_fail("model diff", "out of memory");
+    }
+    if (!(text = ldr_model_diff_text(diff)))
+        return out_fail("model diff", "out of memory");
+    side_label(from, sizeof from, &sides[0]);
+    side_label(to, sizeof to, &sides[1]);
+    printf("%s -> %s\n%s", from, to, text);
+    free(text);
+    return LDR_EXIT_OK;
+}
+
+static int model_diff(int argc, char **argv)
+{
+    struct side sides[2] = {{0}};
+    bool json;
+    json_t *diff;
+    int rc = diff_args(sides, &json, argc, argv);
+
+    if (rc == 0)
+        rc = load_sides(sides);
+    if (rc == 0) {
+        diff = ldr_model_diff(sides[0].model, sides[1].model);
+        rc = diff ? print_diff(sides, diff, json)
+                  : out_fail("model diff", "out of memory");
+        json_decref(diff);
+    }
+    ldr_model_free(sides[0].model);
+    ldr_model_free(sides[1].model);
     return rc;
 }

@@ -101,7 +101,8 @@ static int write_person(const char *cmd, const struct person_opts *o,
         return rc;
     }
     ldr_domain_person_record(rec, o->id);
-    json_object_set_new(set, "/id", json_string(o->id));
+    if (!must_exist) /* a set changes only what it names */
+        json_object_set_new(set, "/id", json_string(o->id));
     if (o->name)
         json_object_set_new(set, "/name", json_string(o->name));
     if (o->unit)

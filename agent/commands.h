@@ -11,6 +11,7 @@
 extern const char *opt_db;
 
 struct store;
+struct ldr_err;
 
 /* Opens the database named by --db, LADDER_DB or the default; on failure
  * prints why as "ladder <cmd>: ..." and returns LDR_EXIT_FAIL. */
@@ -60,6 +61,27 @@ extern const char cmd_certify_usage[];
 /* ladder pilot import|list: pilot results from CSV (cmd_pilot.c). */
 int cmd_pilot(int argc, char **argv);
 extern const char cmd_pilot_usage[];
+
+/* ladder sync and ladder remote set|show (agent/cmd_sync.c). */
+int cmd_sync(int argc, char **argv);
+extern const char cmd_sync_usage[];
+int cmd_remote(int argc, char **argv);
+extern const char cmd_remote_usage[];
+
+/* Saves the hub settings (any may be NULL) after checking them; used by
+ * init and remote set. `token` "-" reads it from stdin. */
+int remote_save(struct store *s, const char *hub, const char *token,
+                const char *cacert_file, struct ldr_err *err);
+
+/* ladder conflicts [resolve], ladder rejected [dismiss] (cmd_conflicts.c). */
+int cmd_conflicts(int argc, char **argv);
+extern const char cmd_conflicts_usage[];
+int cmd_rejected(int argc, char **argv);
+extern const char cmd_rejected_usage[];
+
+/* ladder export: every record, canonically (agent/cmd_export.c). */
+int cmd_export(int argc, char **argv);
+extern const char cmd_export_usage[];
 
 /* ladder status: outbox, sync, conflicts, rejections (cmd_status.c). */
 int cmd_status(int argc, char **argv);

@@ -25,7 +25,7 @@ static int cmd_version(int argc, char **argv)
 static const struct ldr_command commands[] = {
     {"version", cmd_version, "print the version", ""},
     {"init", cmd_init, "create the local database for a user", cmd_init_usage},
-    {"model", cmd_model, "import, list, show and check competency models",
+    {"model", cmd_model, "import, list, show, diff and check competency models",
      cmd_model_usage},
     {"person", cmd_person, "the roster: add, set, list and show people",
      cmd_person_usage},
@@ -42,6 +42,20 @@ static const struct ldr_command commands[] = {
      cmd_certify_usage},
     {"status", cmd_status, "outbox, last sync, conflicts and rejections",
      cmd_status_usage},
+    {"sync", cmd_sync, "send the outbox to the hub and pull what others wrote",
+     cmd_sync_usage},
+    {"remote", cmd_remote, "set or show the hub to sync with",
+     cmd_remote_usage},
+    {"conflicts", cmd_conflicts,
+     "concurrent edits that lost, and resolving "
+     "them",
+     cmd_conflicts_usage},
+    {"rejected", cmd_rejected, "changes the hub refused, with its reasons",
+     cmd_rejected_usage},
+    {"export", cmd_export,
+     "every record as canonical JSON, to compare "
+     "replicas",
+     cmd_export_usage},
 };
 
 /* The global option --db PATH (or --db=PATH) before the command. */

@@ -37,9 +37,10 @@ static void buf_add(struct buf *b, const char *data, size_t n)
     b->data[b->len] = '\0';
 }
 
-static void child(int in, int out, int err, const char *const *argv)
+static void child(const char *bin, int in, int out, int err,
+                  const char *const *argv)
 {
-    const char *args[MAX_ARGS + 2] = {LADDER_BIN};
+    const char *args[MAX_ARGS + 2] = {bin};
     size_t n = 0;
 
     while (argv[n] && n < MAX_ARGS) {
@@ -49,7 +50,7 @@ static void child(int in, int out, int err, const char *const *argv)
     dup2(in, 0);
     dup2(out, 1);
     dup2(err, 2);
-    execv(LADDER_BIN, (char *const *)args);
+    execv(bin, (char *const *)args);
     _exit(127);
 }
 
@@ -100,7 +101,8 @@ void run_release(struct run *r)
     memset(r, 0, sizeof *r);
 }
 
-void run_ladderv(struct run *r, const char *input, const char *const *argv)
+static void run_program(const char *bin, struct run *r, const char *input,
+                        const char *const *argv)
 {
     int in[2], out[2], err[2], status;
     struct buf o = {0}, e = {0};
@@ -117,7 +119,7 @@ void run_ladderv(struct run *r, const char *input, const char *const *argv)
         close(in[1]);
         close(out[0]);
         close(err[0]);
-        child(in[0], out[1], err[1], argv);
+        child(bin, in[0], out[1], err[1], argv);
     }
     close(in[0]);
     close(out[1]);
@@ -132,19 +134,87 @@ void run_ladderv(struct run *r, const char *input, const char *const *argv)
     r->json = json_loads(r->out, JSON_DECODE_ANY, NULL);
 }
 
-void run_ladder(struct run *r, const char *input, ...)
+void run_ladderv(struct run *r, const char *input, const char *const *argv)
 {
-    const char *argv[MAX_ARGS + 1];
-    size_t n = 0;
-    va_list ap;
+    run_program(LADDER_BIN, r, input, argv);
+}
 
-    va_start(ap, input);
+static void collect_args(const char *argv[MAX_ARGS + 1], va_list ap)
+{
+    size_t n = 0;
+
     while ((argv[n] = va_arg(ap, const char *)) != NULL) {
         n++;
         assert_true(n < MAX_ARGS);
     }
+}
+
+void run_ladder(struct run *r, const char *input, ...)
+{
+    const char *argv[MAX_ARGS + 1];
+    va_list ap;
+
+    va_start(ap, input);
+    collect_args(argv, ap);
     va_end(ap);
-    run_ladderv(r, input, argv);
+    run_program(LADDER_BIN, r, input, argv);
+}
+
+void run_hub(struct run *r, const char *input, ...)
+{
+    const char *argv[MAX_ARGS + 1];
+    va_list ap;
+
+    va_start(ap, input);
+    collect_args(argv, ap);
+    va_end(ap);
+    run_program(HUB_BIN, r, input, argv);
+}
+
+static FILE *hub_out;
+
+int harness_hub_start(const char *dir, char url[128])
+{
+    char line[512], log[512];
+    int out[2];
+    pid_t pid;
+    FILE *f;
+
+    snprintf(log, sizeof log, "%s/serve.log", dir);
+    assert_int_equal(pipe(out), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        dup2(out[1], 1);
+        dup2(fd, 2);
+        close(out[0]);
+        execl(HUB_BIN, HUB_BIN, "serve", dir, "--listen", "127.0.0.1:0",
+              (char *)NULL);
+        _exit(127);
+    }
+    close(out[1]);
+    f = fdopen(out[0], "r");
+    assert_non_null(f);
+    /* the first line names the address; the pipe stays open behind it */
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_non_null(strstr(line, "https://"));
+    snprintf(url, 128, "%.*s", (int)strcspn(strstr(line, "https://"), " \r\n"),
+             strstr(line, "https://"));
+    hub_out = f; /* closed at stop: the server may still write to it */
+    return (int)pid;
+}
+
+void harness_hub_stop(int pid)
+{
+    int status;
+
+    assert_int_equal(kill((pid_t)pid, SIGTERM), 0);
+    assert_int_equal(waitpid((pid_t)pid, &status, 0), (pid_t)pid);
+    if (hub_out)
+        fclose(hub_out);
+    hub_out = NULL;
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 static char tmpdir[256];

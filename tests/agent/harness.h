@@ -39,6 +39,20 @@ void harness_cleanup(void);
  * (static storage, valid until the next call). */
 const char *harness_file(const char *name, const char *text);
 
+/* Runs `ladder-hub` (HUB_BIN) the same way as run_ladder. */
+void run_hub(struct run *r, const char *input, ...) __attribute__((sentinel));
+
+/*
+ * Starts `ladder-hub serve DIR --listen 127.0.0.1:0` in the background,
+ * waits for the line that says where it listens and writes the address
+ * ("https://127.0.0.1:PORT") to `url`. Returns the server's pid. The
+ * server's stderr (its request log) goes to DIR/serve.log.
+ */
+int harness_hub_start(const char *dir, char url[128]);
+
+/* SIGTERM to the server; fails the test unless it exits 0. */
+void harness_hub_stop(int pid);
+
 /* Path of a file in the repository (LADDER_SOURCE_DIR + "/" + rel). */
 const char *harness_source(const char *rel);
 

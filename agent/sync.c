@@ -1,0 +1,813 @@
+#include "sync.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "http.h"
+#include "ladder/err.h"
+#include "ladder/record.h"
+#include "ladder/uuid.h"
+#include "store.h"
+
+/* ---- requests with retries ---------------------------------------------- */
+
+static void pause_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+    nanosleep(&ts, NULL);
+}
+
+/* Exponential backoff with jitter: 200 ms, 400 ms, ... capped at 5 s. */
+static long backoff_ms(int attempt)
+{
+    long base = 200L << (attempt < 5 ? attempt : 5);
+    unsigned char r = 0;
+
+    if (base > 5000)
+        base = 5000;
+    arc4random_buf(&r, 1);
+    return base / 2 + (base / 2) * r / 255;
+}
+
+/*
+ * A request retried on transport errors and 5xx answers (the hub applies a
+ * set at most once, so resending is safe); a 4xx answer is returned as is,
+ * never retried blindly.
+ */
+static int request(struct http *c, const struct sync_opts *o,
+                   const char *method, const char *path, const char *body,
+                   size_t len, struct http_reply *reply, struct ldr_err *err)
+{
+    int attempts = o->attempts > 0 ? o->attempts : SYNC_ATTEMPTS, rc = 0;
+
+    for (int i = 0; i < attempts; i++) {
+        if (i > 0)
+            pause_ms(backoff_ms(i - 1));
+        rc = http_request(c, method, path, body, len, reply, err);
+        if (rc == 0 && reply->status < 500)
+            return 0;
+        if (rc == 0) {
+            ldr_err_set(err, LDR_EIO, "the hub answered %ld: %.200s",
+                        reply->status, reply->body);
+            http_reply_release(reply);
+            rc = LDR_EIO;
+        }
+    }
+    return ldr_err_prefix(err, "gave up after %d tries: ", attempts);
+}
+
+/* The hub's error message in an error answer, or the body itself. */
+static void answer_error(const struct http_reply *r, char *out, size_t cap)
+{
+    json_t *doc = json_loads(r->body, 0, NULL);
+    const char *msg = json_string_value(
+        json_object_get(json_object_get(doc, "error"), "message"));
+
+    snprintf(out, cap, "%s", msg ? msg : r->body);
+    json_decref(doc);
+}
+
+static int refused(const struct http_reply *r, const char *what,
+                   struct ldr_err *err)
+{
+    char msg[LDR_ERR_MSG_MAX - 128];
+
+    answer_error(r, msg, sizeof msg);
+    if (r->status == 401)
+        return ldr_err_set(err, LDR_EINVAL,
+                           "the hub refused the token: %s; ask for a new "
+                           "one and run 'ladder remote set --token TOKEN'",
+                           msg);
+    return ldr_err_set(err, LDR_EINVAL, "%s: the hub answered %ld: %s", what,
+                       r->status, msg);
+}
+
+/* ---- record rows --------------------------------------------------------- */
+
+struct row {
+    struct ldr_record confirmed, view;
+    bool exists, has_confirmed;
+    uint64_t rev;
+};
+
+static int load_state(struct ldr_record *rec, const char *text,
+                      struct ldr_err *err)
+{
+    json_t *j = json_loads(text, 0, NULL);
+    int rc = j ? ldr_record_from_json(rec, j, err)
+               : ldr_err_set(err, LDR_EDB, "record %s/%s: damaged state",
+                             rec->kind, rec->id);
+
+    json_decref(j);
+    return rc;
+}
+
+static int load_row(struct store *s, struct row *r, const char *kind,
+                    const char *id, struct ldr_err *err)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT confirmed, state, rev FROM "
+                                     "records WHERE kind = ? AND id = ?");
+    int rc = 0;
+
+    memset(r, 0, sizeof *r);
+    ldr_record_init(&r->confirmed, kind, id);
+    ldr_record_init(&r->view, kind, id);
+    if (!st)
+        return ldr_err_set(err, LDR_EDB, "reading a record: %s",
+                           sqlite3_errmsg(s->db));
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        r->exists = true;
+        r->has_confirmed = sqlite3_column_type(st, 0) != SQLITE_NULL;
+        r->rev = (uint64_t)sqlite3_column_int64(st, 2);
+        if (r->has_confirmed)
+            rc = load_state(&r->confirmed,
+                            (const char *)sqlite3_column_text(st, 0), err);
+        if (rc == 0)
+            rc = load_state(&r->view, (const char *)sqlite3_column_text(st, 1),
+                            err);
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static void release_row(struct row *r)
+{
+    ldr_record_release(&r->confirmed);
+    ldr_record_release(&r->view);
+}
+
+static const char SAVE_ROW[] =
+    "INSERT INTO records (kind, id, rev, confirmed, state, value) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (kind, id) DO UPDATE SET "
+    "rev = ?3, confirmed = ?4, state = ?5, value = ?6, updated_at = "
+    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+static int save_row(struct store *s, struct row *r, struct ldr_err *err)
+{
+    char *confirmed =
+        r->has_confirmed ? ldr_record_dump(&r->confirmed, NULL) : NULL;
+    char *state = ldr_record_dump(&r->view, NULL);
+    json_t *v = ldr_record_value(&r->view);
+    char *value = v ? json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    sqlite3_stmt *st = store_stmt(s, SAVE_ROW);
+    int rc = SQLITE_NOMEM;
+
+    json_decref(v);
+    if (st && state && value && (confirmed || !r->has_confirmed)) {
+        sqlite3_bind_text(st, 1, r->view.kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, r->view.id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)r->rev);
+        if (confirmed)
+            sqlite3_bind_text(st, 4, confirmed, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, state, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, value, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+    }
+    free(confirmed);
+    free(state);
+    free(value);
+    if (rc == SQLITE_DONE)
+        return 0;
+    return ldr_err_set(err, rc == SQLITE_NOMEM ? LDR_ENOMEM : LDR_EDB,
+                       "saving record %s/%s: %s", r->view.kind, r->view.id,
+                       sqlite3_errmsg(s->db));
+}
+
+/* ---- conflicts found while merging pulled changes ----------------------- */
+
+static const char ADD_CONFLICT[] =
+    "INSERT OR IGNORE INTO conflicts (kind, record, path, winner_value, "
+    "winner_hlc, winner_device, winner_author, winner_rev, loser_value, "
+    "loser_hlc, loser_device, loser_author, loser_rev) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+struct conflict_ctx {
+    struct store *s;
+    size_t *count;
+};
+
+static void bind_side(sqlite3_stmt *st, int at, const json_t *value,
+                      const struct ldr_write *w, char **text)
+{
+    char hlc[LDR_HLC_TEXT_LEN + 1];
+
+    ldr_hlc_format(hlc, w->hlc);
+    *text = value ? json_dumps(value,
+                               JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
+                  : NULL;
+    if (*text)
+        sqlite3_bind_text(st, at, *text, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, at + 1, hlc, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, at + 2, w->device, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, at + 3, w->author, -1, SQLITE_STATIC);
+    if (w->rev != LDR_REV_PENDING)
+        sqlite3_bind_int64(st, at + 4, (sqlite3_int64)w->rev);
+}
+
+static int on_conflict(void *ctx, const struct ldr_conflict *c)
+{
+    struct conflict_ctx *cc = ctx;
+    sqlite3_stmt *st = store_stmt(cc->s, ADD_CONFLICT);
+    char *winner = NULL, *loser = NULL;
+    int rc;
+
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, c->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, c->record, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, c->path, -1, SQLITE_STATIC);
+    bind_side(st, 4, c->winner_value, c->winner, &winner);
+    bind_side(st, 9, c->loser_value, c->loser, &loser);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE && sqlite3_changes(cc->s->db) > 0)
+        (*cc->count)++;
+    sqlite3_reset(st);
+    free(winner);
+    free(loser);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- rebuilding a view after a rejection -------------------------------- */
+
+static int reapply_outbox(struct store *s, struct row *r, struct ldr_err *err)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "SELECT change, status, rev FROM outbox WHERE kind = ? AND "
+           "record = ? AND status IN ('pending', 'sent', 'accepted') "
+           "ORDER BY seq");
+    int rc = 0, step;
+
+    if (!st)
+        return ldr_err_set(err, LDR_EDB, "reading the outbox: %s",
+                           sqlite3_errmsg(s->db));
+    sqlite3_bind_text(st, 1, r->view.kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r->view.id, -1, SQLITE_STATIC);
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *text = (const char *)sqlite3_column_text(st, 0);
+        bool accepted =
+            strcmp((const char *)sqlite3_column_text(st, 1), "accepted") == 0;
+        uint64_t rev =
+            accepted ? (uint64_t)sqlite3_column_int64(st, 2) : LDR_REV_PENDING;
+        struct ldr_change ch = {0};
+
+        rc = ldr_change_parse(&ch, text, strlen(text), 0, NULL, err);
+        if (rc == 0)
+            rc = ldr_record_apply(&r->view, &ch, rev, NULL, NULL, err);
+        ldr_change_release(&ch);
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int delete_row(struct store *s, const char *kind, const char *id,
+                      struct ldr_err *err)
+{
+    sqlite3_stmt *st =
+        store_stmt(s, "DELETE FROM records WHERE kind = ? AND id = ?");
+    int rc = SQLITE_ERROR;
+
+    if (st) {
+        sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+    }
+    return rc == SQLITE_DONE ? 0
+                             : ldr_err_set(err, LDR_EDB, "deleting %s/%s: %s",
+                                           kind, id, sqlite3_errmsg(s->db));
+}
+
+int sync_rebuild(struct store *s, const char *kind, const char *id,
+                 struct ldr_err *err)
+{
+    struct row r;
+    int rc = load_row(s, &r, kind, id, err);
+
+    if (rc == 0) {
+        ldr_record_release(&r.view);
+        ldr_record_init(&r.view, kind, id);
+        if (r.has_confirmed)
+            rc = ldr_record_merge(&r.view, &r.confirmed, err);
+    }
+    if (rc == 0)
+        rc = reapply_outbox(s, &r, err);
+    /* a record made here whose only changes were refused goes away */
+    if (rc == 0 && !r.has_confirmed && r.view.nwrites == 0)
+        rc = delete_row(s, kind, id, err);
+    else if (rc == 0)
+        rc = save_row(s, &r, err);
+    release_row(&r);
+    return rc;
+}
+
+/* ---- push ------------------------------------------------------------------
+ */
+
+/* The changes of one set, in outbox order. */
+struct set {
+    char id[LDR_UUID_LEN + 1];
+    sqlite3_int64 *seqs;
+    char (*kinds)[LDR_KIND_MAX + 1];
+    char (*records)[LDR_UUID_LEN + 1];
+    size_t count;
+    char *body;
+    size_t len;
+};
+
+static void release_set(struct set *set)
+{
+    free(set->seqs);
+    free(set->kinds);
+    free(set->records);
+    free(set->body);
+    memset(set, 0, sizeof *set);
+}
+
+/* The oldest set sent without an answer (to send again), or a new one
+ * made of pending changes; set->id empty when there is nothing to send. */
+static int next_set(struct store *s, size_t batch, struct set *set,
+                    struct ldr_err *err)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT changeset FROM outbox WHERE "
+                                     "status = 'sent' ORDER BY seq LIMIT 1");
+    int rc;
+
+    memset(set, 0, sizeof *set);
+    if (!st)
+        return ldr_err_set(err, LDR_EDB, "reading the outbox: %s",
+                           sqlite3_errmsg(s->db));
+    if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(set->id, sizeof set->id, "%s", sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    if (set->id[0])
+        return 0;
+    st = store_stmt(s, "SELECT seq, length(change) FROM outbox WHERE status "
+                       "= 'pending' ORDER BY seq LIMIT ?");
+    if (!st)
+        return ldr_err_set(err, LDR_EDB, "reading the outbox: %s",
+                           sqlite3_errmsg(s->db));
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)batch);
+    {
+        sqlite3_int64 last = 0;
+        size_t bytes = 0, n = 0;
+
+        while (sqlite3_step(st) == SQLITE_ROW && bytes < SYNC_SET_BYTES) {
+            last = sqlite3_column_int64(st, 0);
+            bytes += (size_t)sqlite3_column_int64(st, 1);
+            n++;
+        }
+        sqlite3_reset(st);
+        if (n == 0)
+            return 0;
+        rc = ldr_uuid_v7(set->id, err);
+        st = rc ? NULL
+                : store_stmt(s, "UPDATE outbox SET status = 'sent', "
+                                "changeset = ?, sent_at = strftime('%Y-%m-%d"
+                                "T%H:%M:%fZ', 'now') WHERE status = "
+                                "'pending' AND seq <= ?");
+        if (rc)
+            return rc;
+        if (!st)
+            return ldr_err_set(err, LDR_EDB, "marking changes sent: %s",
+                               sqlite3_errmsg(s->db));
+        sqlite3_bind_text(st, 1, set->id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, last);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+    }
+    return rc == SQLITE_DONE
+               ? 0
+               : ldr_err_set(err, LDR_EDB, "marking changes sent: %s",
+                             sqlite3_errmsg(s->db));
+}
+
+static int grow_set(struct set *set, size_t cap)
+{
+    sqlite3_int64 *seqs = realloc(set->seqs, cap * sizeof *seqs);
+    char(*kinds)[LDR_KIND_MAX + 1];
+    char(*records)[LDR_UUID_LEN + 1];
+
+    if (seqs)
+        set->seqs = seqs;
+    kinds = realloc(set->kinds, cap * sizeof *kinds);
+    if (kinds)
+        set->kinds = kinds;
+    records = realloc(set->records, cap * sizeof *records);
+    if (records)
+        set->records = records;
+    return seqs && kinds && records ? 0 : -1;
+}
+
+/* The set's rows and its body {"changes": [...], "id": "..."}: the stored
+ * change texts are canonical JSON already, so they are joined as they
+ * are. */
+static int load_set(struct store *s, struct set *set, struct ldr_err *err)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT seq, kind, record, change FROM "
+                                     "outbox WHERE changeset = ? ORDER BY "
+                                     "seq");
+    size_t cap = 0, used = 0, room = 0;
+
+    if (!st)
+        return ldr_err_set(err, LDR_EDB, "reading the outbox: %s",
+                           sqlite3_errmsg(s->db));
+    sqlite3_bind_text(st, 1, set->id, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *text = (const char *)sqlite3_column_text(st, 3);
+        size_t len = (size_t)sqlite3_column_bytes(st, 3);
+
+        if (set->count == cap && grow_set(set, cap = cap ? 2 * cap : 64))
+            goto oom;
+        if (used + len + 64 > room) {
+            char *grown = realloc(set->body, room = 2 * (used + len + 64));
+            if (!grown)
+                goto oom;
+            set->body = grown;
+        }
+        set->seqs[set->count] = sqlite3_column_int64(st, 0);
+        snprintf(set->kinds[set->count], LDR_KIND_MAX + 1, "%s",
+                 sqlite3_column_text(st, 1));
+        snprintf(set->records[set->count], LDR_UUID_LEN + 1, "%s",
+                 sqlite3_column_text(st, 2));
+        used += (size_t)sprintf(set->body + used, "%s",
+                                set->count ? "," : "{\"changes\":[");
+        memcpy(set->body + used, text, len);
+        used += len;
+        set->count++;
+    }
+    sqlite3_reset(st);
+    if (set->count == 0)
+        return ldr_err_set(err, LDR_EDB, "change set %s has no changes",
+                           set->id);
+    used += (size_t)sprintf(set->body + used, "],\"id\":\"%s\"}", set->id);
+    set->len = used;
+    return 0;
+oom:
+    sqlite3_reset(st);
+    return ldr_err_set(err, LDR_ENOMEM, "out of memory");
+}
+
+static int mark(struct store *s, sqlite3_int64 seq, const char *status,
+                json_int_t rev, const char *code, const char *message)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "UPDATE outbox SET status = ?2, rev = ?3, reject_code = ?4, "
+           "reject_message = ?5, answered_at = strftime('%Y-%m-%dT%H:%M:"
+           "%fZ', 'now') WHERE seq = ?1");
+    int rc;
+
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, seq);
+    sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+    if (rev > 0)
+        sqlite3_bind_int64(st, 3, rev);
+    if (code) {
+        sqlite3_bind_text(st, 4, code, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, message, -1, SQLITE_STATIC);
+    }
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int reject_one(struct store *s, const struct set *set, size_t i,
+                      const char *code, const char *message,
+                      struct sync_stats *st, struct ldr_err *err)
+{
+    if (mark(s, set->seqs[i], "rejected", 0, code, message) != 0)
+        return ldr_err_set(err, LDR_EDB, "saving a rejection: %s",
+                           sqlite3_errmsg(s->db));
+    st->rejected++;
+    return sync_rebuild(s, set->kinds[i], set->records[i], err);
+}
+
+/* Applies the hub's answer to a set, in one transaction. */
+static int apply_answer(struct store *s, const struct set *set,
+                        const json_t *answer, struct sync_stats *st,
+                        struct ldr_err *err)
+{
+    const json_t *item;
+    size_t k;
+    int rc = 0;
+
+    json_array_foreach(json_object_get(answer, "accepted"), k, item)
+    {
+        json_int_t i = json_integer_value(json_object_get(item, "index"));
+        json_int_t seq = json_integer_value(json_object_get(item, "seq"));
+
+        if (i < 0 || (size_t)i >= set->count || seq <= 0)
+            return ldr_err_set(err, LDR_EINVAL,
+                               "the hub's answer names change %lld of a set "
+                               "of %zu",
+                               (long long)i, set->count);
+        if (mark(s, set->seqs[i], "accepted", seq, NULL, NULL) != 0)
+            return ldr_err_set(err, LDR_EDB, "saving an answer: %s",
+                               sqlite3_errmsg(s->db));
+        st->accepted++;
+    }
+    json_array_foreach(json_object_get(answer, "rejected"), k, item)
+    {
+        json_int_t i = json_integer_value(json_object_get(item, "index"));
+        const char *code = json_string_value(json_object_get(item, "code"));
+        const char *msg = json_string_value(json_object_get(item, "message"));
+
+        if (i < 0 || (size_t)i >= set->count)
+            return ldr_err_set(err, LDR_EINVAL,
+                               "the hub's answer names change %lld of a set "
+                               "of %zu",
+                               (long long)i, set->count);
+        rc = reject_one(s, set, (size_t)i, code ? code : "rejected",
+                        msg ? msg : "refused by the hub", st, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* A whole set refused (400, 403, 413): each change is marked rejected
+ * with the hub's reason, never resent blindly. */
+static int reject_set(struct store *s, const struct set *set,
+                      const struct http_reply *r, struct sync_stats *st,
+                      struct ldr_err *err)
+{
+    char code[32], msg[LDR_ERR_MSG_MAX - 64];
+    int rc = 0;
+
+    snprintf(code, sizeof code, "http_%ld", r->status);
+    answer_error(r, msg, sizeof msg);
+    for (size_t i = 0; rc == 0 && i < set->count; i++)
+        rc = reject_one(s, set, i, code, msg, st, err);
+    return rc;
+}
+
+/* Sends one set and stores the answer. */
+static int push_set(struct store *s, struct http *c, const struct sync_opts *o,
+                    struct set *set, struct sync_stats *st, struct ldr_err *err)
+{
+    struct http_reply r = {0};
+    json_t *answer = NULL;
+    int rc = load_set(s, set, err);
+
+    if (rc == 0)
+        rc = request(c, o, "POST", "/v1/changesets", set->body, set->len, &r,
+                     err);
+    if (rc)
+        return rc;
+    st->pushed += set->count;
+    if (r.status == 200 && !(answer = json_loads(r.body, 0, NULL)))
+        rc = ldr_err_set(err, LDR_EINVAL, "the hub's answer is not JSON");
+    else if (r.status == 401 || r.status == 409 || r.status == 404)
+        rc = refused(&r, "sending changes", err);
+    if (rc == 0 && (rc = store_begin(s, err)) == 0) {
+        rc = answer ? apply_answer(s, set, answer, st, err)
+                    : reject_set(s, set, &r, st, err);
+        rc = rc ? rc : store_commit(s, err);
+        if (rc)
+            store_rollback(s);
+    }
+    json_decref(answer);
+    http_reply_release(&r);
+    return rc;
+}
+
+static size_t count_pending(struct store *s)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT count(*) FROM outbox WHERE "
+                                     "status IN ('pending', 'sent')");
+    size_t n = 0;
+
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        n = (size_t)sqlite3_column_int64(st, 0);
+    if (st)
+        sqlite3_reset(st);
+    return n;
+}
+
+static int push(struct store *s, struct http *c, const struct sync_opts *o,
+                struct sync_stats *st, struct ldr_err *err)
+{
+    for (;;) {
+        struct set set;
+        int rc = store_begin(s, err);
+
+        if (rc == 0)
+            rc = next_set(s, o->batch ? o->batch : SYNC_BATCH, &set, err);
+        rc = rc ? rc : store_commit(s, err);
+        if (rc) {
+            store_rollback(s);
+            return rc;
+        }
+        if (!set.id[0])
+            return 0;
+        rc = push_set(s, c, o, &set, st, err);
+        release_set(&set);
+        if (rc)
+            return rc;
+        if (o->progress) {
+            http_traffic(c, &st->sent, &st->received);
+            o->progress(o->progress_ctx, st, count_pending(s));
+        }
+    }
+}
+
+/* ---- pull ------------------------------------------------------------------
+ */
+
+/* A page item in state form: the record's whole state at the hub. */
+static int merge_state(struct store *s, const json_t *item, struct ldr_err *err)
+{
+    const char *kind = json_string_value(json_object_get(item, "kind"));
+    const char *id = json_string_value(json_object_get(item, "record"));
+    json_t *state = json_object_get(item, "state");
+    struct ldr_record hub;
+    struct row r;
+    int rc;
+
+    if (!kind || !id || !json_is_object(state))
+        return ldr_err_set(err, LDR_EINVAL,
+                           "the hub sent a record without kind, id or state");
+    ldr_record_init(&hub, kind, id);
+    rc = ldr_record_from_json(&hub, state, err);
+    if (rc == 0)
+        rc = load_row(s, &r, kind, id, err);
+    else
+        memset(&r, 0, sizeof r);
+    if (rc == 0) {
+        rc = ldr_record_merge(&r.confirmed, &hub, err);
+        if (rc == 0)
+            rc = ldr_record_merge(&r.view, &hub, err);
+        r.has_confirmed = true;
+        if (hub.rev > r.rev)
+            r.rev = hub.rev;
+        if (rc == 0)
+            rc = save_row(s, &r, err);
+        release_row(&r);
+    }
+    ldr_record_release(&hub);
+    return rc;
+}
+
+/* A page item in changes form: one accepted change and its seq. */
+static int merge_change(struct store *s, const json_t *item, size_t *conflicts,
+                        struct ldr_err *err)
+{
+    json_int_t seq = json_integer_value(json_object_get(item, "seq"));
+    struct conflict_ctx cc = {s, conflicts};
+    struct ldr_change ch = {0};
+    struct ldr_err ignored = {0};
+    struct row r;
+    int rc = ldr_change_from_json(&ch, json_object_get(item, "change"), 0, NULL,
+                                  err);
+
+    if (rc)
+        return ldr_err_prefix(err, "the hub sent a bad change: ");
+    if (seq <= 0) {
+        ldr_change_release(&ch);
+        return ldr_err_set(err, LDR_EINVAL,
+                           "the hub sent a change without "
+                           "seq");
+    }
+    /* later local stamps sort after what was seen; the hub has checked
+     * the future bound already */
+    ldr_clock_recv(&s->clock, ch.hlc, NULL, &ignored);
+    rc = load_row(s, &r, ch.kind, ch.record, err);
+    if (rc == 0)
+        rc =
+            ldr_record_apply(&r.confirmed, &ch, (uint64_t)seq, NULL, NULL, err);
+    if (rc == 0)
+        rc = ldr_record_apply(&r.view, &ch, (uint64_t)seq, on_conflict, &cc,
+                              err);
+    if (rc == 0) {
+        r.has_confirmed = true;
+        if ((uint64_t)seq > r.rev)
+            r.rev = (uint64_t)seq;
+        rc = save_row(s, &r, err);
+    }
+    release_row(&r);
+    ldr_change_release(&ch);
+    return rc;
+}
+
+static uint64_t meta_uint(struct store *s, const char *key)
+{
+    char *v = store_meta(s, key);
+    uint64_t n = v ? strtoull(v, NULL, 10) : 0;
+
+    free(v);
+    return n;
+}
+
+/* Merges one page and saves the cursor after it, in one transaction. */
+static int apply_page(struct store *s, const json_t *page, bool state_form,
+                      struct sync_stats *st, struct ldr_err *err)
+{
+    json_int_t next = json_integer_value(json_object_get(page, "next"));
+    bool more = json_is_true(json_object_get(page, "more"));
+    const json_t *item;
+    char text[32];
+    size_t i;
+    int rc = store_begin(s, err);
+
+    json_array_foreach(json_object_get(page, "items"), i, item)
+    {
+        if (rc)
+            break;
+        rc = state_form ? merge_state(s, item, err)
+                        : merge_change(s, item, &st->conflicts, err);
+        st->pulled++;
+    }
+    snprintf(text, sizeof text, "%lld", (long long)next);
+    if (rc == 0)
+        rc = store_set_meta(s, "cursor", text, err);
+    /* the state pages end where history takes over */
+    if (rc == 0 && state_form && !more)
+        rc = store_set_meta(s, "pull_form", "changes", err);
+    if (rc == 0)
+        rc = store_commit(s, err);
+    if (rc)
+        store_rollback(s);
+    return rc;
+}
+
+static int pull_page(struct store *s, struct http *c, const struct sync_opts *o,
+                     bool *more, struct sync_stats *st, struct ldr_err *err)
+{
+    uint64_t cursor = meta_uint(s, "cursor");
+    char *form = store_meta(s, "pull_form");
+    bool state_form = cursor == 0 || (form && strcmp(form, "state") == 0);
+    struct http_reply r = {0};
+    json_t *page = NULL;
+    char path[128];
+    int rc;
+
+    free(form);
+    snprintf(path, sizeof path, "/v1/changes?since=%llu&limit=%d%s",
+             (unsigned long long)cursor, SYNC_PAGE,
+             state_form ? "&form=state" : "");
+    if (state_form && cursor == 0 &&
+        (rc = store_set_meta(s, "pull_form", "state", err)) != 0)
+        return rc;
+    rc = request(c, o, "GET", path, NULL, 0, &r, err);
+    if (rc)
+        return rc;
+    if (r.status != 200)
+        rc = refused(&r, "pulling changes", err);
+    else if (!(page = json_loads(r.body, 0, NULL)) ||
+             !json_is_array(json_object_get(page, "items")))
+        rc = ldr_err_set(err, LDR_EINVAL,
+                         "the hub sent a page that is not "
+                         "a change page");
+    if (rc == 0)
+        rc = apply_page(s, page, state_form, st, err);
+    *more = json_is_true(json_object_get(page, "more"));
+    json_decref(page);
+    http_reply_release(&r);
+    return rc;
+}
+
+static int pull(struct store *s, struct http *c, const struct sync_opts *o,
+                struct sync_stats *st, struct ldr_err *err)
+{
+    bool more = true;
+    int rc = 0;
+
+    while (rc == 0 && more) {
+        rc = pull_page(s, c, o, &more, st, err);
+        if (rc == 0 && o->progress) {
+            http_traffic(c, &st->sent, &st->received);
+            o->progress(o->progress_ctx, st, count_pending(s));
+        }
+    }
+    return rc;
+}
+
+int sync_run(struct store *s, struct http *c, const struct sync_opts *o,
+             struct sync_stats *st, struct ldr_err *err)
+{
+    char now[25];
+    int rc;
+
+    memset(st, 0, sizeof *st);
+    rc = push(s, c, o, st, err);
+    if (rc == 0)
+        rc = pull(s, c, o, st, err);
+    if (rc == 0) {
+        store_now(now);
+        rc = store_begin(s, err);
+        rc = rc ? rc : store_set_meta(s, "last_sync", now, err);
+        rc = rc ? rc : store_commit(s, err);
+        if (rc)
+            store_rollback(s);
+    }
+    http_traffic(c, &st->sent, &st->received);
+    return rc;
+}

@@ -1,0 +1,61 @@
+#ifndef LADDER_AGENT_SYNC_H
+#define LADDER_AGENT_SYNC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct http;
+struct store;
+struct ldr_err;
+
+/*
+ * `ladder sync`: push the outbox in change sets, then pull what the hub
+ * has after the saved cursor, page by page (docs/sync.md).
+ *
+ * Every step that changes the database is one transaction, and a change
+ * set is marked 'sent' with its id before it goes out, so a sync stopped
+ * at any moment (network drop, Ctrl-C, kill -9) resumes on the next run:
+ * a set whose answer was lost is sent again with the same id, and the
+ * hub's exactly-once answer applies; a page pulled but not saved is
+ * pulled again, and merging it twice changes nothing.
+ */
+
+struct sync_stats {
+    size_t pushed;         /* changes sent (a resent set counts again) */
+    size_t accepted;       /* of those, accepted by the hub */
+    size_t rejected;       /* refused by the hub: kept, marked rejected */
+    size_t pulled;         /* records or changes received */
+    size_t conflicts;      /* conflicts journalled during this sync */
+    double sent, received; /* bytes on the wire */
+};
+
+/* Called after every set pushed and page pulled (progress display). */
+typedef void (*sync_progress_fn)(void *ctx, const struct sync_stats *st,
+                                 size_t pending);
+
+struct sync_opts {
+    size_t batch; /* changes per set (default SYNC_BATCH) */
+    int attempts; /* tries per request on network errors and 5xx */
+    sync_progress_fn progress;
+    void *progress_ctx;
+};
+
+#define SYNC_BATCH 1000
+#define SYNC_SET_BYTES (4u << 20) /* a set is closed past this many bytes */
+#define SYNC_PAGE 1000
+#define SYNC_ATTEMPTS 5
+
+/* Pushes then pulls. On failure what was done stays done; err says what
+ * stopped it and that the next sync carries on. */
+int sync_run(struct store *s, struct http *c, const struct sync_opts *o,
+             struct sync_stats *st, struct ldr_err *err);
+
+/*
+ * Rebuilds a record's view from its confirmed state and the outbox
+ * changes still standing (pending, sent, accepted), after one of its
+ * changes was rejected. Inside a transaction.
+ */
+int sync_rebuild(struct store *s, const char *kind, const char *id,
+                 struct ldr_err *err);
+
+#endif

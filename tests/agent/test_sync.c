@@ -1,0 +1,391 @@
+/*
+ * `ladder sync` end to end, with the real binaries over verified HTTPS: a
+ * hub made by `ladder-hub init`, tokens for an HR officer, a manager and a
+ * trainer, and one agent database per laptop.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define MODEL "schema/models/account-manager.json"
+
+struct world {
+    char dir[200];       /* the test's temporary directory */
+    char hub[256];       /* the hub's data directory */
+    char ca[300];        /* its CA file */
+    char url[128];       /* where it listens */
+    int pid;             /* the server */
+    char tokens[3][160]; /* hr.zhou, li.wei, zhang.min */
+};
+
+static struct world w;
+
+enum { HR, MANAGER, TRAINER };
+static const char *const users[] = {"hr.zhou", "li.wei", "zhang.min"};
+
+/* The token printed by `ladder-hub token add`: the word starting "ldr_". */
+static void token_of(const char *out, char token[160])
+{
+    const char *t = strstr(out, "ldr_");
+
+    assert_non_null(t);
+    snprintf(token, 160, "%.*s", (int)strcspn(t, " \t\r\n\"'"), t);
+}
+
+static void add_token(struct run *r, int who, const char *role,
+                      const char *scope)
+{
+    run_hub(r, NULL, "token", "add", w.hub, "--principal", users[who], "--role",
+            role, "--scope", scope, NULL);
+    assert_int_equal(r->code, 0);
+    token_of(r->out, w.tokens[who]);
+}
+
+static int setup(void **state)
+{
+    struct run r = {0};
+
+    (void)state;
+    snprintf(w.dir, sizeof w.dir, "%s", harness_tmpdir());
+    snprintf(w.hub, sizeof w.hub, "%s/hub", w.dir);
+    run_hub(&r, NULL, "init", w.hub, "--json", NULL);
+    assert_int_equal(r.code, 0);
+    snprintf(w.ca, sizeof w.ca, "%s",
+             json_string_value(json_object_get(r.json, "ca")));
+    add_token(&r, HR, "hr", "north,south");
+    add_token(&r, MANAGER, "assessor", "north");
+    add_token(&r, TRAINER, "trainer", "north");
+    run_hub(&r, NULL, "model", "add", w.hub, harness_source(MODEL), NULL);
+    assert_int_equal(r.code, 0);
+    w.pid = harness_hub_start(w.hub, w.url);
+    run_release(&r);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    harness_hub_stop(w.pid);
+    harness_cleanup();
+    return 0;
+}
+
+/* The database path of laptop `name`. */
+static const char *db_of(const char *name)
+{
+    static char path[4][320];
+    static int next;
+    char *p = path[next++ % 4];
+
+    snprintf(p, 320, "%s/%s.db", w.dir, name);
+    return p;
+}
+
+/* `ladder --db <laptop> ARGS...` */
+static void on(struct run *r, const char *laptop, const char *input, ...)
+{
+    const char *argv[40] = {"--db", db_of(laptop)};
+    size_t n = 2;
+    va_list ap;
+
+    va_start(ap, input);
+    while ((argv[n] = va_arg(ap, const char *)) != NULL && n < 38)
+        n++;
+    va_end(ap);
+    run_ladderv(r, input, argv);
+}
+
+/* A laptop for `who`, connected to the hub, with the model. */
+static void laptop(struct run *r, const char *name, int who)
+{
+    on(r, name, w.tokens[who], "init", "--user", users[who], "--hub", w.url,
+       "--token", "-", "--cacert", w.ca, NULL);
+    assert_int_equal(r->code, 0);
+    on(r, name, NULL, "model", "import", harness_source(MODEL), NULL);
+    assert_int_equal(r->code, 0);
+}
+
+static void sync_ok(struct run *r, const char *name)
+{
+    on(r, name, NULL, "sync", "--json", NULL);
+    if (r->code != 0)
+        fprintf(stderr, "sync on %s: %s\n", name, r->err);
+    assert_int_equal(r->code, 0);
+}
+
+static char *export_of(struct run *r, const char *name)
+{
+    on(r, name, NULL, "export", NULL);
+    assert_int_equal(r->code, 0);
+    return strdup(r->out);
+}
+
+static json_int_t outbox(struct run *r, const char *name, const char *status)
+{
+    on(r, name, NULL, "status", "--json", NULL);
+    return json_integer_value(
+        json_object_get(json_object_get(r->json, "outbox"), status));
+}
+
+/* The HR laptop puts two people of unit north on the roster. */
+static void roster(struct run *r)
+{
+    laptop(r, "hr", HR);
+    on(r, "hr", NULL, "person", "add", "--id", "E1001", "--name", "王芳",
+       "--unit", "north", "--grade", "am2", NULL);
+    assert_int_equal(r->code, 0);
+    on(r, "hr", NULL, "person", "add", "--id", "E1002", "--name", "张伟",
+       "--unit", "north", "--grade", "am1", NULL);
+    assert_int_equal(r->code, 0);
+    sync_ok(r, "hr");
+}
+
+static void manager_day(struct run *r)
+{
+    char id[64];
+
+    on(r, "manager", NULL, "assess", "new", "--subject", "E1001", "--model",
+       "account-manager", NULL);
+    assert_int_equal(r->code, 0);
+    snprintf(id, sizeof id, "%.*s", (int)strcspn(r->out, "\n"), r->out);
+    on(r, "manager", NULL, "assess", "rate", id, "relationship-maintenance",
+       "3", "--evidence", "季度回访记录完整", NULL);
+    assert_int_equal(r->code, 0);
+    on(r, "manager", NULL, "assess", "perf", id, "80", NULL);
+    on(r, "manager", NULL, "assess", "submit", id, NULL);
+    assert_int_equal(r->code, 0);
+    on(r, "manager", NULL, "note", "add", "--subject", "E1001",
+       "下周陪访重点客户", NULL);
+    assert_int_equal(r->code, 0);
+}
+
+static void trainer_day(struct run *r)
+{
+    static const char csv[] = "subject,assessor,performance,"
+                              "relationship-maintenance\n"
+                              "E1002,zhang.min,70,2\n";
+
+    on(r, "trainer", NULL, "pilot", "import", harness_file("p.csv", csv),
+       "--pilot", "试点", NULL);
+    assert_int_equal(r->code, 0);
+}
+
+static void test_sync__three_laptops_converge(void **state)
+{
+    static const char *const laptops[] = {"hr", "manager", "trainer"};
+    struct run r = {0};
+    char *exports[3];
+
+    (void)state;
+    roster(&r);
+    laptop(&r, "manager", MANAGER);
+    laptop(&r, "trainer", TRAINER);
+    sync_ok(&r, "manager");
+    sync_ok(&r, "trainer");
+    /* offline: everyone works at once */
+    manager_day(&r);
+    trainer_day(&r);
+    on(&r, "hr", NULL, "person", "set", "E1001", "--grade", "am3", NULL);
+    assert_int_equal(r.code, 0);
+    for (int round = 0; round < 2; round++)
+        for (size_t i = 0; i < 3; i++)
+            sync_ok(&r, laptops[i]);
+    for (size_t i = 0; i < 3; i++) {
+        exports[i] = export_of(&r, laptops[i]);
+        assert_int_equal(outbox(&r, laptops[i], "pending"), 0);
+        assert_int_equal(outbox(&r, laptops[i], "rejected"), 0);
+    }
+    assert_string_equal(exports[0], exports[1]);
+    assert_string_equal(exports[0], exports[2]);
+    assert_non_null(strstr(exports[0], "\"grade\":\"am3\""));
+    assert_non_null(strstr(exports[0], "季度回访记录完整"));
+    /* the merged result reads the same everywhere */
+    on(&r, "hr", NULL, "gap", "E1001", "--json", NULL);
+    assert_int_equal(r.code, 0);
+    for (size_t i = 0; i < 3; i++)
+        free(exports[i]);
+    run_release(&r);
+}
+
+/* Two HR laptops rename one person offline: both converge on one name and
+ * the losing write is journalled, not lost. */
+static void test_sync__concurrent_edits_converge_with_a_conflict(void **state)
+{
+    struct run r = {0};
+    char *a, *b;
+
+    (void)state;
+    roster(&r);
+    laptop(&r, "hr2", HR);
+    sync_ok(&r, "hr2");
+    on(&r, "hr", NULL, "person", "set", "E1001", "--name", "王芳芳", NULL);
+    on(&r, "hr2", NULL, "person", "set", "E1001", "--name", "王小芳", NULL);
+    sync_ok(&r, "hr");
+    sync_ok(&r, "hr2");
+    sync_ok(&r, "hr");
+    a = export_of(&r, "hr");
+    b = export_of(&r, "hr2");
+    assert_string_equal(a, b);
+    on(&r, "hr2", NULL, "conflicts", "--json", NULL);
+    assert_int_equal(r.code, 0);
+    assert_true(json_array_size(r.json) >= 1);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(r.json, 0), "path")),
+        "/name");
+    free(a);
+    free(b);
+    run_release(&r);
+}
+
+/* An assessor may not edit the roster: the hub refuses, the change stays
+ * in the outbox marked rejected with the reason, and is not sent again. */
+static void test_sync__rejected_change_is_shown_and_kept(void **state)
+{
+    struct run r = {0};
+
+    (void)state;
+    roster(&r);
+    laptop(&r, "manager", MANAGER);
+    on(&r, "manager", NULL, "person", "add", "--id", "E3001", "--name", "x",
+       "--unit", "north", "--grade", "am1", NULL);
+    assert_int_equal(r.code, 0);
+    sync_ok(&r, "manager");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "rejected")),
+                     1);
+    on(&r, "manager", NULL, "rejected", "--json", NULL);
+    assert_int_equal(json_array_size(r.json), 1);
+    assert_non_null(json_string_value(
+        json_object_get(json_array_get(r.json, 0), "message")));
+    assert_int_equal(outbox(&r, "manager", "rejected"), 1);
+    /* the view shows what the hub has: no E3001 */
+    on(&r, "manager", NULL, "person", "show", "E3001", NULL);
+    assert_int_equal(r.code, 1);
+    sync_ok(&r, "manager");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "pushed")), 0);
+    run_release(&r);
+}
+
+/* Many changes, synced in small sets, the sync killed at random moments:
+ * the next sync finishes with every change at the hub exactly once. */
+static void test_sync__killed_sync_resumes_without_loss(void **state)
+{
+    struct run r = {0};
+    char *mine, *fresh;
+    json_int_t total;
+
+    (void)state;
+    roster(&r);
+    laptop(&r, "manager", MANAGER);
+    sync_ok(&r, "manager");
+    for (int i = 0; i < 120; i++) {
+        char text[64];
+        snprintf(text, sizeof text, "跟进事项 %d", i);
+        on(&r, "manager", NULL, "note", "add", "--subject", "E1002", text,
+           NULL);
+        assert_int_equal(r.code, 0);
+    }
+    total = outbox(&r, "manager", "pending");
+    srand((unsigned)time(NULL));
+    for (int k = 0; k < 5; k++) {
+        pid_t pid = fork();
+        struct timespec nap = {0, (10 + rand() % 120) * 1000000L};
+
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            execl(LADDER_BIN, LADDER_BIN, "--db", db_of("manager"), "sync",
+                  "--batch", "5", (char *)NULL);
+            _exit(127);
+        }
+        nanosleep(&nap, NULL);
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
+    sync_ok(&r, "manager");
+    sync_ok(&r, "manager");
+    assert_int_equal(outbox(&r, "manager", "accepted"), total);
+    assert_int_equal(outbox(&r, "manager", "pending"), 0);
+    assert_int_equal(outbox(&r, "manager", "sent"), 0);
+    /* a fresh laptop pulls exactly the same records */
+    laptop(&r, "manager2", MANAGER);
+    sync_ok(&r, "manager2");
+    mine = export_of(&r, "manager");
+    fresh = export_of(&r, "manager2");
+    assert_string_equal(mine, fresh);
+    free(mine);
+    free(fresh);
+    run_release(&r);
+}
+
+static void test_sync__revoked_token_stops_sync(void **state)
+{
+    struct run r = {0};
+    char id[64];
+
+    (void)state;
+    roster(&r);
+    laptop(&r, "manager", MANAGER);
+    /* the token's id is the part between "ldr_" and the next "_" */
+    snprintf(id, sizeof id, "%.*s", (int)strcspn(w.tokens[MANAGER] + 4, "_"),
+             w.tokens[MANAGER] + 4);
+    run_hub(&r, NULL, "token", "revoke", w.hub, id, NULL);
+    assert_int_equal(r.code, 0);
+    on(&r, "manager", NULL, "sync", NULL);
+    assert_int_equal(r.code, 1);
+    assert_non_null(strstr(r.err, "token"));
+    run_release(&r);
+}
+
+static void test_sync__wrong_ca_refuses_to_connect(void **state)
+{
+    struct run r = {0};
+    char other[300], ca[400];
+
+    (void)state;
+    roster(&r);
+    laptop(&r, "manager", MANAGER);
+    on(&r, "manager", NULL, "note", "add", "--subject", "E1001", "x", NULL);
+    snprintf(other, sizeof other, "%s/other-hub", w.dir);
+    run_hub(&r, NULL, "init", other, "--json", NULL);
+    assert_int_equal(r.code, 0);
+    snprintf(ca, sizeof ca, "%s",
+             json_string_value(json_object_get(r.json, "ca")));
+    on(&r, "manager", NULL, "remote", "set", "--cacert", ca, NULL);
+    assert_int_equal(r.code, 0);
+    on(&r, "manager", NULL, "sync", NULL);
+    assert_int_equal(r.code, 1);
+    assert_non_null(strstr(r.err, "certificate"));
+    assert_int_equal(outbox(&r, "manager", "accepted"), 0);
+    run_release(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_sync__three_laptops_converge,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_sync__concurrent_edits_converge_with_a_conflict, setup,
+            teardown),
+        cmocka_unit_test_setup_teardown(
+            test_sync__rejected_change_is_shown_and_kept, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_sync__killed_sync_resumes_without_loss, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync__revoked_token_stops_sync,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync__wrong_ca_refuses_to_connect,
+                                        setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
