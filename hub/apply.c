@@ -9,9 +9,11 @@
 #include <string.h>
 
 #include "apply.h"
+#include "gitstore.h"
 #include "ladder/domain.h"
 #include "ladder/model.h"
 #include "ladder/record.h"
+#include "ladder/utf8.h"
 
 static const char *const sql[HUB_ST_COUNT] = {
     [HUB_ST_FIND_CHANGE] = "SELECT seq, body FROM changes WHERE kind = ? AND "
@@ -95,10 +97,11 @@ int hub_apply_init(struct hub_apply *a, sqlite3 *db,
     a->set_id = set_id;
     ldr_clock_init(&a->clock);
     a->clock.max_ahead_ms = cfg->max_ahead_ms;
-    a->accepted = json_array();
-    a->rejected = json_array();
-    if (!a->accepted || !a->rejected)
-        return ldr_err_set(err, LDR_ENOMEM, "out of memory");
+    ldr_jsonbuf_init(&a->accepted);
+    ldr_jsonbuf_init(&a->rejected);
+    ldr_jsonbuf_init(&a->body);
+    ldr_jsonbuf_init(&a->state);
+    ldr_jsonbuf_init(&a->value);
     for (int i = 0; i < HUB_ST_COUNT; i++)
         if (sqlite3_prepare_v3(db, sql[i], -1, SQLITE_PREPARE_PERSISTENT,
                                &a->st[i], NULL) != SQLITE_OK)
@@ -115,8 +118,11 @@ void hub_apply_release(struct hub_apply *a)
     for (size_t i = 0; i < a->nmodels; i++)
         ldr_model_free(a->models[i].model);
     free(a->models);
-    json_decref(a->accepted);
-    json_decref(a->rejected);
+    ldr_jsonbuf_release(&a->accepted);
+    ldr_jsonbuf_release(&a->rejected);
+    ldr_jsonbuf_release(&a->body);
+    ldr_jsonbuf_release(&a->state);
+    ldr_jsonbuf_release(&a->value);
     memset(a, 0, sizeof *a);
 }
 
@@ -155,6 +161,8 @@ static struct ldr_model *load_model(struct hub_apply *a, const char *id,
         ldr_model_parse(&m, (const char *)sqlite3_column_text(st, 0),
                         (size_t)sqlite3_column_bytes(st, 0), NULL, NULL);
     sqlite3_reset(st);
+    if (!m) /* pushed with plain git: read it there, keep it in the table */
+        hub_model_from_git(&m, a->db, id, version, NULL);
     return m;
 }
 
@@ -202,7 +210,7 @@ struct found {
 struct work {
     const struct ldr_change *ch;
     size_t index;
-    char *body; /* canonical text */
+    const char *body; /* canonical text, in a->body */
     struct ldr_record rec;
     json_t *before, *after; /* before: NULL for a new record */
     struct found *found;
@@ -212,11 +220,14 @@ struct work {
 
 static char *dump_value(const json_t *v, bool *oom)
 {
+    struct ldr_jsonbuf b;
     char *text;
 
     if (!v)
         return NULL;
-    text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    ldr_jsonbuf_init(&b);
+    ldr_jsonbuf_value(&b, v, true);
+    text = ldr_jsonbuf_detach(&b, NULL);
     *oom = *oom || !text;
     return text;
 }
@@ -248,7 +259,6 @@ static void work_release(struct work *w)
         free(w->found[i].value[1]);
     }
     free(w->found);
-    free(w->body);
     json_decref(w->before);
     json_decref(w->after);
     ldr_record_release(&w->rec);
@@ -269,10 +279,18 @@ static void bind_change_key(sqlite3_stmt *st, int at,
 static int answer_rejection(struct hub_apply *a, size_t index, const char *code,
                             const char *message, struct ldr_err *err)
 {
-    json_t *item = json_pack("{s:I, s:s, s:s}", "index", (json_int_t)index,
-                             "code", code, "message", message);
+    struct ldr_jsonbuf *b = &a->rejected;
+    size_t n = strlen(message);
 
-    if (!item || json_array_append_new(a->rejected, item) != 0)
+    ldr_jsonbuf_adds(b, b->len ? ",{\"code\":" : "{\"code\":");
+    ldr_jsonbuf_strings(b, code);
+    ldr_jsonbuf_adds(b, ",\"index\":");
+    ldr_jsonbuf_uint(b, index);
+    ldr_jsonbuf_adds(b, ",\"message\":");
+    /* a message cut inside a character keeps only what is whole */
+    ldr_jsonbuf_string(b, message, ldr_utf8_check(message, n));
+    ldr_jsonbuf_adds(b, "}");
+    if (b->oom)
         return ldr_err_set(err, LDR_ENOMEM, "out of memory");
     if (strcmp(code, "forbidden") == 0 && a->nforbidden++ == 0)
         snprintf(a->forbidden, sizeof a->forbidden, "change %zu: %s", index,
@@ -317,12 +335,14 @@ static int refuse_sender(struct hub_apply *a, struct work *w, const char *why,
 static int accept(struct hub_apply *a, size_t index, uint64_t seq,
                   struct ldr_err *err)
 {
-    json_t *item = json_pack("{s:I, s:I}", "index", (json_int_t)index, "seq",
-                             (json_int_t)seq);
+    struct ldr_jsonbuf *b = &a->accepted;
 
-    if (!item || json_array_append_new(a->accepted, item) != 0)
-        return ldr_err_set(err, LDR_ENOMEM, "out of memory");
-    return 0;
+    ldr_jsonbuf_adds(b, b->len ? ",{\"index\":" : "{\"index\":");
+    ldr_jsonbuf_uint(b, index);
+    ldr_jsonbuf_adds(b, ",\"seq\":");
+    ldr_jsonbuf_uint(b, seq);
+    ldr_jsonbuf_adds(b, "}");
+    return b->oom ? ldr_err_set(err, LDR_ENOMEM, "out of memory") : 0;
 }
 
 /*
@@ -489,25 +509,25 @@ static int save_change(struct hub_apply *a, struct work *w, uint64_t seq,
 static int save_record(struct hub_apply *a, struct work *w, struct ldr_err *err)
 {
     sqlite3_stmt *st = a->st[HUB_ST_PUT_RECORD];
-    char *state = ldr_record_dump(&w->rec, NULL);
-    /* for json_extract(), not compared: no need to sort the keys */
-    char *value = json_dumps(w->after, JSON_COMPACT);
-    int rc = SQLITE_NOMEM;
+    int rc;
 
-    if (state && value) {
-        sqlite3_reset(st);
-        sqlite3_bind_text(st, 1, w->rec.kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, w->rec.id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, (sqlite3_int64)w->rec.rev);
-        sqlite3_bind_text(st, 4, state, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, value, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        sqlite3_reset(st);
-    }
-    free(state);
-    free(value);
-    if (rc == SQLITE_NOMEM)
+    ldr_jsonbuf_reset(&a->state);
+    ldr_jsonbuf_reset(&a->value);
+    ldr_record_write(&a->state, &w->rec);
+    /* for json_extract(), not compared: no need to sort the keys */
+    ldr_jsonbuf_value(&a->value, w->after, false);
+    if (a->state.oom || a->value.oom)
         return ldr_err_set(err, LDR_ENOMEM, "out of memory");
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, w->rec.kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, w->rec.id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)w->rec.rev);
+    sqlite3_bind_text64(st, 4, a->state.data, a->state.len, SQLITE_STATIC,
+                        SQLITE_UTF8);
+    sqlite3_bind_text64(st, 5, a->value.data, a->value.len, SQLITE_STATIC,
+                        SQLITE_UTF8);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : db_error(a->db, "saving the record", err);
 }
 
@@ -566,15 +586,6 @@ static int settle(struct hub_apply *a, struct work *w, struct ldr_err *err)
     return commit_change(a, w, err);
 }
 
-static char *canonical(const struct ldr_change *ch)
-{
-    json_t *doc = ldr_change_to_json(ch);
-    char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-
-    json_decref(doc);
-    return text;
-}
-
 int hub_apply_change(struct hub_apply *a, size_t index,
                      const struct ldr_change *ch, struct ldr_err *err)
 {
@@ -584,8 +595,11 @@ int hub_apply_change(struct hub_apply *a, size_t index,
     int rc = 0;
 
     ldr_record_init(&w.rec, ch->kind, ch->record);
-    if (!(w.body = canonical(ch)))
+    ldr_jsonbuf_reset(&a->body);
+    ldr_change_write(&a->body, ch);
+    if (a->body.oom)
         return ldr_err_set(err, LDR_ENOMEM, "out of memory");
+    w.body = a->body.data;
     snprintf(who, sizeof who, "device %s of '%s'", ch->device, ch->author);
     if (!hub_may_write_as(a->p, ch, why))
         rc = refuse_sender(a, &w, why, err);

@@ -16,6 +16,7 @@
 #include "hub.h"
 #include "ladder/err.h"
 #include "ladder/hlc.h"
+#include "ladder/jsonbuf.h"
 
 struct ldr_model;
 
@@ -48,7 +49,10 @@ struct hub_apply {
     sqlite3_stmt *st[HUB_ST_COUNT];
     struct hub_model_slot *models; /* looked up during this set */
     size_t nmodels;
-    json_t *accepted, *rejected;     /* the answer's arrays */
+    struct ldr_jsonbuf accepted; /* the answer's arrays, as text */
+    struct ldr_jsonbuf rejected; /* (their items, without brackets) */
+    /* the current change's texts, their memory kept from one to the next */
+    struct ldr_jsonbuf body, state, value;
     size_t nconflicts;               /* conflict rows written */
     size_t nforbidden;               /* changes refused as "forbidden" */
     char forbidden[LDR_ERR_MSG_MAX]; /* the first refusal, for a 403 */

@@ -95,15 +95,23 @@ static int answered_before(sqlite3 *db, const char *id, const char *digest,
     return 1;
 }
 
+/* {"accepted", "conflicts", "id", "rejected"}: sorted keys, as every
+ * answer the hub keeps. */
 static char *make_answer(const struct hub_apply *a, const char *id)
 {
-    json_t *doc = json_pack("{s:s, s:O, s:O, s:I}", "id", id, "accepted",
-                            a->accepted, "rejected", a->rejected, "conflicts",
-                            (json_int_t)a->nconflicts);
-    char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    struct ldr_jsonbuf b;
 
-    json_decref(doc);
-    return text;
+    ldr_jsonbuf_init(&b);
+    ldr_jsonbuf_adds(&b, "{\"accepted\":[");
+    ldr_jsonbuf_add(&b, a->accepted.data, a->accepted.len);
+    ldr_jsonbuf_adds(&b, "],\"conflicts\":");
+    ldr_jsonbuf_uint(&b, a->nconflicts);
+    ldr_jsonbuf_adds(&b, ",\"id\":");
+    ldr_jsonbuf_strings(&b, id);
+    ldr_jsonbuf_adds(&b, ",\"rejected\":[");
+    ldr_jsonbuf_add(&b, a->rejected.data, a->rejected.len);
+    ldr_jsonbuf_adds(&b, "]}");
+    return ldr_jsonbuf_detach(&b, NULL);
 }
 
 static int keep_set(sqlite3 *db, const char *id, const char *digest,

@@ -15,6 +15,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "ladder/err.h"
+#include "ladder/jsonbuf.h"
 #include "ladder/jsonptr.h"
 #include "ladder/utf8.h"
 
@@ -1037,21 +1038,68 @@ json_t *ldr_change_to_json(const struct ldr_change *c)
     return obj;
 }
 
+/* The canonical form written directly: keys in sorted order, "set"
+ * always, "unset" only when the change removes something. */
+void ldr_change_write(struct ldr_jsonbuf *b, const struct ldr_change *c)
+{
+    char hlc[LDR_HLC_TEXT_LEN + 1];
+    bool first = true, removes = false;
+
+    ldr_hlc_format(hlc, c->hlc);
+    ldr_jsonbuf_adds(b, "{\"author\":");
+    ldr_jsonbuf_strings(b, c->author);
+    ldr_jsonbuf_adds(b, ",\"base\":");
+    ldr_jsonbuf_uint(b, c->base);
+    ldr_jsonbuf_adds(b, ",\"device\":");
+    ldr_jsonbuf_strings(b, c->device);
+    ldr_jsonbuf_adds(b, ",\"hlc\":");
+    ldr_jsonbuf_strings(b, hlc);
+    ldr_jsonbuf_adds(b, ",\"kind\":");
+    ldr_jsonbuf_strings(b, c->kind);
+    ldr_jsonbuf_adds(b, ",\"record\":");
+    ldr_jsonbuf_strings(b, c->record);
+    ldr_jsonbuf_adds(b, ",\"set\":{");
+    for (size_t i = 0; i < c->nops; i++) {
+        removes |= !c->ops[i].value;
+        if (!c->ops[i].value)
+            continue;
+        ldr_jsonbuf_adds(b, first ? "" : ",");
+        ldr_jsonbuf_strings(b, c->ops[i].path);
+        ldr_jsonbuf_add(b, ":", 1);
+        ldr_jsonbuf_value(b, c->ops[i].value, true);
+        first = false;
+    }
+    ldr_jsonbuf_adds(b, removes ? "},\"unset\":[" : "}");
+    for (size_t i = 0, n = 0; removes && i < c->nops; i++) {
+        if (c->ops[i].value)
+            continue;
+        ldr_jsonbuf_adds(b, n++ ? "," : "");
+        ldr_jsonbuf_strings(b, c->ops[i].path);
+    }
+    ldr_jsonbuf_adds(b, removes ? "]}" : "}");
+}
+
+char *ldr_change_dump(const struct ldr_change *c, size_t *len_out)
+{
+    struct ldr_jsonbuf b;
+
+    ldr_jsonbuf_init(&b);
+    ldr_change_write(&b, c);
+    return ldr_jsonbuf_detach(&b, len_out);
+}
+
 char *ldr_changeset_dump(const struct ldr_changeset *set, size_t *len_out)
 {
-    json_t *list = json_array();
-    json_t *doc = json_pack("{s:s, s:o}", "id", set->id, "changes", list);
-    char *text = NULL;
+    struct ldr_jsonbuf b;
 
-    for (size_t i = 0; doc && i < set->count; i++)
-        if (json_array_append_new(list, ldr_change_to_json(&set->changes[i])) <
-            0)
-            goto done;
-    if (doc)
-        text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
-    if (text && len_out)
-        *len_out = strlen(text);
-done:
-    json_decref(doc);
-    return text;
+    ldr_jsonbuf_init(&b);
+    ldr_jsonbuf_adds(&b, "{\"changes\":[");
+    for (size_t i = 0; i < set->count; i++) {
+        ldr_jsonbuf_adds(&b, i ? "," : "");
+        ldr_change_write(&b, &set->changes[i]);
+    }
+    ldr_jsonbuf_adds(&b, "],\"id\":");
+    ldr_jsonbuf_strings(&b, set->id);
+    ldr_jsonbuf_adds(&b, "}");
+    return ldr_jsonbuf_detach(&b, len_out);
 }

@@ -329,7 +329,10 @@ int ldr_db_migrate(sqlite3 *db, enum ldr_db_app app,
  * Creates the file private to its user before SQLite sees it: SQLite
  * would create it 0644 under the usual umask, and the WAL and shared
  * memory files copy the mode of the database. An existing file keeps its
- * mode. Missing directories are not created.
+ * mode and is not opened: closing any descriptor of it would drop the
+ * POSIX locks of this process's other connections, and another process
+ * closing its connection would then delete the WAL they still write.
+ * Missing directories are not created.
  */
 static int create_private(const char *path, struct ldr_err *err)
 {
@@ -337,7 +340,9 @@ static int create_private(const char *path, struct ldr_err *err)
 
     if (strcmp(path, MEMORY_PATH) == 0)
         return 0;
-    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == EEXIST)
+        return 0;
     if (fd < 0)
         return ldr_err_set(err, LDR_EIO, "cannot create database '%s': %s%s",
                            path, strerror(errno),

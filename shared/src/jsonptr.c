@@ -25,6 +25,7 @@ struct walk {
     const char *ptr;  /* the whole pointer, quoted in messages */
     const char *rest; /* the "/" of the next segment, or the final NUL */
     char *key;        /* the current segment, unescaped */
+    char room[128];   /* key's memory for short pointers: no malloc */
 };
 
 enum index_kind { INDEX_OK, INDEX_END, INDEX_BAD };
@@ -111,6 +112,7 @@ int ldr_jsonptr_check(const char *ptr, struct ldr_err *err)
 static int walk_init(struct walk *w, const char *ptr, struct ldr_err *err)
 {
     int rc = ldr_jsonptr_check(ptr, err);
+    size_t n;
 
     w->key = NULL;
     if (rc)
@@ -118,7 +120,8 @@ static int walk_init(struct walk *w, const char *ptr, struct ldr_err *err)
     w->ptr = ptr;
     w->rest = ptr;
     /* A segment never grows when unescaped, so one buffer fits them all. */
-    w->key = malloc(strlen(ptr) + 1);
+    n = strlen(ptr) + 1;
+    w->key = n <= sizeof w->room ? w->room : malloc(n);
     if (!w->key)
         return ldr_err_set(err, LDR_ENOMEM, "out of memory reading a pointer");
     w->key[0] = '\0';
@@ -127,7 +130,8 @@ static int walk_init(struct walk *w, const char *ptr, struct ldr_err *err)
 
 static void walk_release(struct walk *w)
 {
-    free(w->key);
+    if (w->key != w->room)
+        free(w->key);
     w->key = NULL;
 }
 

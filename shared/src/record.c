@@ -13,13 +13,23 @@
 #include <string.h>
 
 #include "ladder/err.h"
+#include "ladder/jsonbuf.h"
 #include "ladder/jsonptr.h"
+
+/* snprintf("%s") without its cost: one record per change on the hub. */
+static void copy_cut(char *dst, size_t cap, const char *src)
+{
+    size_t n = strnlen(src, cap - 1);
+
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
 
 void ldr_record_init(struct ldr_record *rec, const char *kind, const char *id)
 {
     memset(rec, 0, sizeof *rec);
-    snprintf(rec->kind, sizeof rec->kind, "%s", kind);
-    snprintf(rec->id, sizeof rec->id, "%s", id);
+    copy_cut(rec->kind, sizeof rec->kind, kind);
+    copy_cut(rec->id, sizeof rec->id, id);
 }
 
 /* Frees fields and writes, keeping the record's kind and id. */
@@ -308,16 +318,38 @@ int ldr_record_merge(struct ldr_record *dst, const struct ldr_record *src,
     return 0;
 }
 
-struct placed {
-    const struct ldr_field *field;
-    const struct ldr_write *write;
-};
+static int write_index_cmp(const void *a, const void *b, void *ctx);
 
-static int placed_cmp(const void *a, const void *b)
+/*
+ * The fields' indexes in stamp order (their writes' order, then by path):
+ * writes are few and distinct and the fields are sorted by path already,
+ * so a counting sort by write rank gives the order without comparing
+ * fields. Returns a malloc'd array, or NULL.
+ */
+static size_t *stamp_order(const struct ldr_record *rec)
 {
-    const struct placed *x = a, *y = b;
-    int c = write_cmp(x->write, y->write);
-    return c ? c : strcmp(x->field->path, y->field->path);
+    size_t nw = rec->nwrites, *order, *byrank, *rank, *start;
+
+    order = malloc((rec->nfields + 3 * nw + 2) * sizeof *order);
+    if (!order)
+        return NULL;
+    byrank = order + rec->nfields;
+    rank = byrank + nw;
+    start = rank + nw; /* nw + 1 slots */
+    for (size_t i = 0; i < nw; i++)
+        byrank[i] = i;
+    qsort_r(byrank, nw, sizeof *byrank, write_index_cmp, rec->writes);
+    for (size_t i = 0; i <= nw; i++)
+        start[i] = 0;
+    for (size_t i = 0; i < nw; i++)
+        rank[byrank[i]] = i;
+    for (size_t i = 0; i < rec->nfields; i++)
+        start[rank[rec->fields[i].write] + 1]++;
+    for (size_t i = 1; i <= nw; i++)
+        start[i] += start[i - 1];
+    for (size_t i = 0; i < rec->nfields; i++)
+        order[start[rank[rec->fields[i].write]]++] = i;
+    return order;
 }
 
 /*
@@ -328,19 +360,14 @@ static int placed_cmp(const void *a, const void *b)
  */
 json_t *ldr_record_value(const struct ldr_record *rec)
 {
-    struct placed *order = malloc((rec->nfields + 1) * sizeof *order);
+    size_t *order = stamp_order(rec);
     json_t *doc = json_object();
     struct ldr_err err;
 
     if (!order || !doc)
         goto fail;
     for (size_t i = 0; i < rec->nfields; i++) {
-        order[i].field = &rec->fields[i];
-        order[i].write = &rec->writes[rec->fields[i].write];
-    }
-    qsort(order, rec->nfields, sizeof *order, placed_cmp);
-    for (size_t i = 0; i < rec->nfields; i++) {
-        const struct ldr_field *f = order[i].field;
+        const struct ldr_field *f = &rec->fields[order[i]];
         /* Arrays are copied: a later "/a/0/b" writes inside the array at
          * "/a", which must not change the stored value (shared with the
          * change). Scalars are only ever replaced, never written into. */
@@ -420,15 +447,84 @@ json_t *ldr_record_to_json(const struct ldr_record *rec)
     return doc;
 }
 
+static void put_write(struct ldr_jsonbuf *b, const struct ldr_write *w)
+{
+    char hlc[LDR_HLC_TEXT_LEN + 1];
+
+    ldr_hlc_format(hlc, w->hlc);
+    ldr_jsonbuf_add(b, "[", 1);
+    ldr_jsonbuf_strings(b, hlc);
+    ldr_jsonbuf_add(b, ",", 1);
+    ldr_jsonbuf_strings(b, w->device);
+    ldr_jsonbuf_add(b, ",", 1);
+    ldr_jsonbuf_strings(b, w->author);
+    ldr_jsonbuf_add(b, ",", 1);
+    if (w->rev == LDR_REV_PENDING)
+        ldr_jsonbuf_adds(b, "null");
+    else
+        ldr_jsonbuf_int(b, (int64_t)w->rev);
+    ldr_jsonbuf_add(b, ",", 1);
+    ldr_jsonbuf_int(b, (int64_t)w->base);
+    ldr_jsonbuf_add(b, "]", 1);
+}
+
+/* "fields" comes first in sorted order; fields are sorted by path already,
+ * as Jansson sorts keys (bytes, then length). */
+static void put_fields(struct ldr_jsonbuf *b, const struct ldr_record *rec,
+                       const size_t *rank)
+{
+    ldr_jsonbuf_adds(b, "{\"fields\":{");
+    for (size_t i = 0; i < rec->nfields; i++) {
+        const struct ldr_field *f = &rec->fields[i];
+
+        ldr_jsonbuf_adds(b, i ? "," : "");
+        ldr_jsonbuf_strings(b, f->path);
+        ldr_jsonbuf_add(b, ":[", 2);
+        ldr_jsonbuf_uint(b, rank[f->write]);
+        if (f->value) {
+            ldr_jsonbuf_add(b, ",", 1);
+            ldr_jsonbuf_value(b, f->value, true);
+        }
+        ldr_jsonbuf_add(b, "]", 1);
+    }
+}
+
+int ldr_record_write(struct ldr_jsonbuf *b, const struct ldr_record *rec)
+{
+    size_t stack[2 * 32], *order = stack, *rank;
+
+    if (rec->nwrites > 32 &&
+        !(order = malloc(rec->nwrites * 2 * sizeof *order))) {
+        b->oom = true;
+        return LDR_ENOMEM;
+    }
+    rank = order + rec->nwrites;
+    for (size_t i = 0; i < rec->nwrites; i++)
+        order[i] = i;
+    qsort_r(order, rec->nwrites, sizeof *order, write_index_cmp, rec->writes);
+    for (size_t i = 0; i < rec->nwrites; i++)
+        rank[order[i]] = i;
+    put_fields(b, rec, rank);
+    ldr_jsonbuf_adds(b, "},\"rev\":");
+    ldr_jsonbuf_int(b, (int64_t)rec->rev);
+    ldr_jsonbuf_adds(b, ",\"writes\":[");
+    for (size_t i = 0; i < rec->nwrites; i++) {
+        ldr_jsonbuf_adds(b, i ? "," : "");
+        put_write(b, &rec->writes[order[i]]);
+    }
+    ldr_jsonbuf_adds(b, "]}");
+    if (order != stack)
+        free(order);
+    return b->oom ? LDR_ENOMEM : 0;
+}
+
 char *ldr_record_dump(const struct ldr_record *rec, size_t *len_out)
 {
-    json_t *doc = ldr_record_to_json(rec);
-    char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    struct ldr_jsonbuf b;
 
-    json_decref(doc);
-    if (text && len_out)
-        *len_out = strlen(text);
-    return text;
+    ldr_jsonbuf_init(&b);
+    ldr_record_write(&b, rec);
+    return ldr_jsonbuf_detach(&b, len_out);
 }
 
 static int load_write(struct ldr_write *w, json_t *item, size_t i,

@@ -9,6 +9,7 @@
 #include "ladder/uuid.h"
 
 struct ldr_err;
+struct ldr_jsonbuf;
 
 /*
  * A change is one author's atomic write to one record (docs/protocol.md):
@@ -98,6 +99,17 @@ const struct ldr_op *ldr_change_op(const struct ldr_change *change,
 
 /* A new JSON object for the change; "unset" only when it removes fields. */
 json_t *ldr_change_to_json(const struct ldr_change *change);
+
+/*
+ * The change in canonical form (docs/protocol.md section 1): the bytes
+ * json_dumps(ldr_change_to_json(c), JSON_COMPACT | JSON_SORT_KEYS) gives,
+ * written without building the tree. Returns a malloc'd string (free())
+ * with its length in *len_out (may be NULL), or NULL on OOM.
+ */
+char *ldr_change_dump(const struct ldr_change *change, size_t *len_out);
+
+/* The same canonical form appended to `b` (out of memory: b->oom). */
+void ldr_change_write(struct ldr_jsonbuf *b, const struct ldr_change *change);
 
 /*
  * Serialises a change set compactly with sorted keys: the same set always

@@ -9,6 +9,7 @@
 #include "ladder/change.h"
 
 struct ldr_err;
+struct ldr_jsonbuf;
 
 /*
  * The state of one record: every field (JSON Pointer path) holds its latest
@@ -96,6 +97,12 @@ json_t *ldr_record_value(const struct ldr_record *rec);
  */
 json_t *ldr_record_to_json(const struct ldr_record *rec);
 char *ldr_record_dump(const struct ldr_record *rec, size_t *len_out);
+
+/*
+ * The same bytes appended to `b`, written directly rather than through
+ * ldr_record_to_json(). 0, or LDR_ENOMEM (and b->oom).
+ */
+int ldr_record_write(struct ldr_jsonbuf *b, const struct ldr_record *rec);
 
 /* Loads a stored state, validating it; `rec` must be freshly initialised. */
 int ldr_record_from_json(struct ldr_record *rec, json_t *state,
