@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "commands.h"
+#include "gitstore.h"
 #include "hub.h"
 #include "ladder/cli.h"
 #include "ladder/err.h"
@@ -31,7 +32,8 @@ const char cmd_init_usage[] =
     "\n"
     "Creates the hub's data directory DIR (mode 0700) with the database\n"
     "DIR/hub.db (SQLite, WAL), an empty bare git repository for the models,\n"
-    "DIR/models.git (branch main), and DIR/tls (0700) with the TLS files.\n"
+    "DIR/models.git (branch main) whose pre-receive hook checks every push\n"
+    "with this ladder-hub, and DIR/tls (0700) with the TLS files.\n"
     "DIR must not exist or must be empty: init refuses a directory that\n"
     "holds anything else, and one it has initialised already, so keys are\n"
     "never overwritten. When it fails it removes what it made, so it can\n"
@@ -390,7 +392,8 @@ static int make_git(const struct init *in, struct ldr_err *err)
     }
     git_repository_free(repo);
     git_libgit2_shutdown();
-    return rc;
+    /* pushes to main are checked by this very binary, PATH or not */
+    return rc ? rc : hub_git_install_hook(path, NULL, err);
 }
 
 static int make_db(const struct init *in, struct ldr_err *err)
@@ -439,7 +442,9 @@ static void print_text(const char *dir, const struct hub_tls_info *ca,
 {
     printf("ladder hub data directory %s\n", dir);
     printf("  database     %s/" HUB_DB_FILE "\n", dir);
-    printf("  models       %s/" HUB_GIT_DIR " (bare git, branch main)\n", dir);
+    printf("  models       %s/" HUB_GIT_DIR
+           " (bare git, branch main; pushes are checked)\n",
+           dir);
     printf("  certificate  %s/" HUB_CERT_FILE " for", dir);
     for (size_t i = 0; i < cert->nnames; i++)
         printf("%s %s", i ? "," : "", cert->names[i]);

@@ -4,9 +4,9 @@
  * live in DIR/models.git: the version id is the same git blob id, of the
  * same canonical text, so versions carry over.
  *
- * ladder-hub model publish|check|list|versions|show: the models in git
- * (hub/gitstore.h, docs/models-in-git.md). publish also records the
- * version in the models table while sync validates against that table.
+ * ladder-hub model publish|check|list|versions|show|hook: the models in
+ * git (hub/gitstore.h, docs/models-in-git.md). publish also records the
+ * version in the models table, where sync looks first.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -36,6 +36,7 @@ const char cmd_model_usage[] =
     "       ladder-hub model list DIR [--json]\n"
     "       ladder-hub model versions DIR ID [--json]\n"
     "       ladder-hub model show DIR ID [REV]\n"
+    "       ladder-hub model hook DIR\n"
     "\n"
     "  add      check the model FILE (docs/model-format.md) and keep its\n"
     "           canonical text in the hub in DIR, so that changes pinning\n"
@@ -57,7 +58,10 @@ const char cmd_model_usage[] =
     "  list     the models in git: id, latest version, its commit, title\n"
     "  versions the commits that changed model ID, newest first\n"
     "  show     the file of model ID at REV (a commit, tag or version id;\n"
-    "           the latest without REV)";
+    "           the latest without REV)\n"
+    "  hook     (re)install the pre-receive hook of DIR/models.git, which\n"
+    "           checks every push to main with this ladder-hub (init\n"
+    "           installs it; run this after moving the binary)";
 
 static int usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
@@ -163,30 +167,6 @@ static int print_problems(const struct ldr_problems *p, bool json,
     return fail("%s: %s%s", file, summary, outcome);
 }
 
-/* Stores the canonical text; `*added` false if the version was there. */
-static int store_model(sqlite3 *db, const struct ldr_model *m, const char *text,
-                       size_t len, const char *version, bool *added)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db,
-                                "INSERT OR IGNORE INTO models (id, version, "
-                                "title, body) VALUES (?, ?, ?, ?)",
-                                -1, &st, NULL);
-
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, m->title, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, text, (int)len, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return fail("saving the model: %s", sqlite3_errmsg(db));
-    *added = sqlite3_changes(db) > 0;
-    return 0;
-}
-
 static int open_hub(sqlite3 **db, const char *dir)
 {
     struct ldr_err err = {0};
@@ -208,12 +188,14 @@ static int save(const struct add_opts *o, const struct ldr_model *m)
     char *text = ldr_model_dump(m, &len);
     char version[41];
     bool added = false;
+    struct ldr_err err = {0};
     sqlite3 *db = NULL;
     int rc = text ? open_hub(&db, o->dir) : fail("out of memory");
 
     if (rc == 0) {
         ldr_model_version(version, text, len);
-        rc = store_model(db, m, text, len, version, &added);
+        if (hub_model_record(db, text, len, version, &added, &err) != 0)
+            rc = fail("%s", err.msg);
     }
     sqlite3_close(db);
     free(text);
@@ -384,34 +366,23 @@ static int open_git(struct hub_git **g, const char *dir)
     return 0;
 }
 
-/* publish keeps the version in the models table too, while sync checks
- * pinned versions there (see model add). */
+/* publish keeps the version in the models table too, so that sync finds
+ * it without reading git (see model add). */
 static int record_version(const char *dir, const char *text, size_t len,
                           const char *version)
 {
-    struct ldr_model *m = NULL;
     struct ldr_err err = {0};
     sqlite3 *db = NULL;
     char path[HUB_PATH_MAX];
-    bool added;
     int rc;
 
     snprintf(path, sizeof path, "%s/" HUB_DB_FILE, dir);
     if (access(path, F_OK) != 0)
         return 0; /* DIR is the bare repository itself */
-    if (ldr_model_parse(&m, text, len, NULL, &err) != 0)
-        return fail("%s", err.msg);
     rc = open_hub(&db, dir);
-    if (rc == 0) {
-        size_t clen;
-        char *canonical = ldr_model_dump(m, &clen);
-
-        rc = canonical ? store_model(db, m, canonical, clen, version, &added)
-                       : fail("out of memory");
-        free(canonical);
-    }
+    if (rc == 0 && hub_model_record(db, text, len, version, NULL, &err) != 0)
+        rc = fail("%s", err.msg);
     sqlite3_close(db);
-    ldr_model_free(m);
     return rc;
 }
 
@@ -558,12 +529,32 @@ static int model_show(int argc, char **argv)
     return rc;
 }
 
+static int model_hook(int argc, char **argv)
+{
+    struct git_opts o = {0};
+    struct ldr_err err = {0};
+    struct hub_git *g = NULL;
+    int rc = git_args(&o, 0, 1, 1, argc, argv);
+
+    if (rc || (rc = open_git(&g, o.pos[0])) != 0)
+        return rc;
+    if (hub_git_install_hook(hub_git_path(g), NULL, &err) != 0)
+        rc = fail("%s", err.msg);
+    else
+        printf("installed %shooks/pre-receive: pushes to main are checked "
+               "with this ladder-hub\n",
+               hub_git_path(g));
+    hub_git_free(g);
+    return rc;
+}
+
 static const struct {
     const char *name;
     int (*run)(int argc, char **argv);
 } subcommands[] = {
     {"add", model_add},   {"publish", model_publish},   {"check", model_check},
     {"list", model_list}, {"versions", model_versions}, {"show", model_show},
+    {"hook", model_hook},
 };
 
 int cmd_model(int argc, char **argv)

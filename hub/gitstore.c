@@ -71,6 +71,11 @@ static bool is_slug(const char *s)
     return n <= HUB_GIT_ID_MAX;
 }
 
+bool hub_git_is_model_id(const char *id)
+{
+    return is_slug(id);
+}
+
 /* "models/<id>.json"; LDR_EINVAL unless `id` is a slug. */
 static int model_path(char out[PATH_CAP], const char *id, struct ldr_err *err)
 {
@@ -135,36 +140,49 @@ void hub_git_free(struct hub_git *g)
     git_libgit2_shutdown();
 }
 
+const char *hub_git_path(const struct hub_git *g)
+{
+    return git_repository_path(g->repo);
+}
+
 /* ---- the pre-receive hook ----------------------------------------------- */
 
 /* scripts/pre-receive, kept equal by test_gitstore. */
 const char hub_git_hook_text[] =
     "#!/bin/sh\n"
-    "# Ladder pre-receive hook for the hub's model repository "
-    "(DIR/models.git):\n"
-    "# refuses a push to main that would put an invalid model into any "
-    "commit,\n"
-    "# with the validator's messages. Install as "
-    "DIR/models.git/hooks/pre-receive\n"
-    "# (mode 0755) with ladder-hub on the PATH, or LADDER_HUB set to its "
-    "path.\n"
+    "# Ladder pre-receive hook for the hub's model repository"
+    " (DIR/models.git):\n"
+    "# refuses a push to main that would put an invalid model into any"
+    " commit,\n"
+    "# with the validator's messages. 'ladder-hub init' and 'ladder-hub"
+    " model\n"
+    "# hook DIR' install it as DIR/models.git/hooks/pre-receive (mode"
+    " 0755) and\n"
+    "# set `installed` below to their own binary. The checker is"
+    " $LADDER_HUB if\n"
+    "# set, else that binary, else ladder-hub on the PATH.\n"
     "# See docs/models-in-git.md.\n"
     "set -uf\n"
-    "hub=${LADDER_HUB:-ladder-hub}\n"
+    "installed=\n"
+    "[ -n \"$installed\" ] && [ -x \"$installed\" ] ||"
+    " installed=ladder-hub\n"
+    "hub=${LADDER_HUB:-$installed}\n"
     "zero=0000000000000000000000000000000000000000\n"
     "bad=0\n"
     "\n"
     "if ! command -v \"$hub\" >/dev/null 2>&1; then\n"
-    "    echo \"ladder: '$hub' is not on the hub's PATH, so models cannot be "
-    "checked; push refused\" >&2\n"
+    "    echo \"ladder: cannot run '$hub' to check the models; push"
+    " refused (reinstall the hook with 'ladder-hub model hook DIR', or set"
+    " LADDER_HUB)\" >&2\n"
     "    exit 1\n"
     "fi\n"
     "\n"
-    "# The model files commit $1 added or changed, against its first parent.\n"
+    "# The model files commit $1 added or changed, against its first"
+    " parent.\n"
     "changed_files() {\n"
     "    if git rev-parse -q --verify \"$1^1\" >/dev/null; then\n"
-    "        git diff-tree -r --name-only --diff-filter=d \"$1^1\" \"$1\" -- "
-    "models\n"
+    "        git diff-tree -r --name-only --diff-filter=d \"$1^1\" \"$1\""
+    " -- models\n"
     "    else\n"
     "        git ls-tree -r --name-only \"$1\" -- models\n"
     "    fi\n"
@@ -182,15 +200,15 @@ const char hub_git_hook_text[] =
     "    esac\n"
     "    case $id in\n"
     "    '' | [!a-z]* | *[!a-z0-9-]*)\n"
-    "        echo \"ladder: $2 in $short: only models/<id>.json files belong "
-    "in models/, <id> a slug\" >&2\n"
+    "        echo \"ladder: $2 in $short: only models/<id>.json files"
+    " belong in models/, <id> a slug\" >&2\n"
     "        return 1\n"
     "        ;;\n"
     "    esac\n"
-    "    if ! out=$(git cat-file blob \"$1:$2\" | \"$hub\" model check - --id "
-    "\"$id\" --canonical 2>&1); then\n"
-    "        printf '%s\\n' \"$out\" | sed \"s|^|ladder: $2 in $short: |\" "
-    ">&2\n"
+    "    if ! out=$(git cat-file blob \"$1:$2\" | \"$hub\" model check -"
+    " --id \"$id\" --canonical 2>&1); then\n"
+    "        printf '%s\\n' \"$out\" | sed \"s|^|ladder: $2 in $short: |\""
+    " >&2\n"
     "        return 1\n"
     "    fi\n"
     "}\n"
@@ -198,8 +216,8 @@ const char hub_git_hook_text[] =
     "while read -r old new ref; do\n"
     "    [ \"$ref\" = refs/heads/main ] || continue\n"
     "    if [ \"$new\" = \"$zero\" ]; then\n"
-    "        echo \"ladder: main holds every published model version; it "
-    "cannot be deleted\" >&2\n"
+    "        echo \"ladder: main holds every published model version; it"
+    " cannot be deleted\" >&2\n"
     "        bad=1\n"
     "        continue\n"
     "    fi\n"
@@ -208,8 +226,8 @@ const char hub_git_hook_text[] =
     "    elif git merge-base --is-ancestor \"$old\" \"$new\"; then\n"
     "        commits=$(git rev-list \"$old..$new\")\n"
     "    else\n"
-    "        echo \"ladder: main is never rewritten (assessments pin its "
-    "versions); pull, merge and push again\" >&2\n"
+    "        echo \"ladder: main is never rewritten (assessments pin its"
+    " versions); pull, merge and push again\" >&2\n"
     "        bad=1\n"
     "        continue\n"
     "    fi\n"
@@ -221,8 +239,8 @@ const char hub_git_hook_text[] =
     "done\n"
     "\n"
     "if [ \"$bad\" -ne 0 ]; then\n"
-    "    echo \"ladder: push refused; fix the models above (ladder model check "
-    "FILE --canonical prints the canonical text)\" >&2\n"
+    "    echo \"ladder: push refused; fix the models above (ladder model"
+    " check FILE --canonical prints the canonical text)\" >&2\n"
     "fi\n"
     "exit \"$bad\"\n";
 
@@ -241,36 +259,91 @@ static int write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
-int hub_git_install_hook(const char *git_dir, struct ldr_err *err)
+/* The hook text with `installed=` set to `bin`, single-quoted for sh;
+ * the plain text (PATH lookup) when `bin` is NULL. malloc'd. */
+static char *hook_for(const char *bin)
 {
-    char dir[HUB_PATH_MAX], tmp[HUB_PATH_MAX + 16], path[HUB_PATH_MAX + 16];
-    int fd, rc = 0;
-    int n = snprintf(dir, sizeof dir, "%s/hooks", git_dir);
+    const char *at = strstr(hub_git_hook_text, "\ninstalled=\n");
+    size_t head, cap;
+    char *out, *o;
 
-    if (n < 0 || (size_t)n >= sizeof dir)
-        return ldr_err_set(err, LDR_EINVAL, "path too long: '%s'", git_dir);
+    if (!bin || !at)
+        return strdup(hub_git_hook_text);
+    head = (size_t)(at - hub_git_hook_text) + sizeof "\ninstalled=" - 1;
+    cap = strlen(hub_git_hook_text) + 4 * strlen(bin) + 3;
+    if (!(out = malloc(cap)))
+        return NULL;
+    memcpy(out, hub_git_hook_text, head);
+    o = out + head;
+    *o++ = '\'';
+    for (const char *s = bin; *s; s++) {
+        if (*s == '\'') { /* close, escaped quote, reopen */
+            memcpy(o, "'\\''", 4);
+            o += 4;
+        } else {
+            *o++ = *s;
+        }
+    }
+    *o++ = '\'';
+    strcpy(o, hub_git_hook_text + head);
+    return out;
+}
+
+/* This program's absolute path, or NULL (then the hook uses the PATH). */
+static const char *self_path(char out[HUB_PATH_MAX])
+{
+    ssize_t n = readlink("/proc/self/exe", out, HUB_PATH_MAX - 1);
+
+    if (n <= 0 || n >= HUB_PATH_MAX - 1 || out[0] != '/')
+        return NULL;
+    out[n] = '\0';
+    return strchr(out, '\n') ? NULL : out;
+}
+
+/* Writes `text` to `path` through a temporary file and a rename, so a
+ * push never runs half a hook. */
+static int write_hook(const char *dir, const char *text, struct ldr_err *err)
+{
+    char tmp[HUB_PATH_MAX + 16], path[HUB_PATH_MAX + 16];
+    int fd, rc = 0;
+
     snprintf(path, sizeof path, "%s/pre-receive", dir);
     snprintf(tmp, sizeof tmp, "%s/pre-receive.tmp", dir);
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-        return ldr_err_set(err, LDR_EIO, "cannot create '%s': %s", dir,
-                           strerror(errno));
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
     if (fd < 0)
         return ldr_err_set(err, LDR_EIO, "cannot write '%s': %s", tmp,
                            strerror(errno));
-    if (write_all(fd, hub_git_hook_text, strlen(hub_git_hook_text)) != 0 ||
-        fchmod(fd, 0755) != 0 || fsync(fd) != 0)
+    if (write_all(fd, text, strlen(text)) != 0 || fchmod(fd, 0755) != 0 ||
+        fsync(fd) != 0)
         rc = ldr_err_set(err, LDR_EIO, "cannot write '%s': %s", tmp,
                          strerror(errno));
     if (close(fd) != 0 && rc == 0)
         rc = ldr_err_set(err, LDR_EIO, "cannot write '%s': %s", tmp,
                          strerror(errno));
-    /* rename: a push never runs half a hook */
     if (rc == 0 && rename(tmp, path) != 0)
         rc = ldr_err_set(err, LDR_EIO, "cannot install '%s': %s", path,
                          strerror(errno));
     if (rc != 0)
         unlink(tmp);
+    return rc;
+}
+
+int hub_git_install_hook(const char *git_dir, const char *hub_bin,
+                         struct ldr_err *err)
+{
+    char dir[HUB_PATH_MAX], self[HUB_PATH_MAX];
+    char *text;
+    int rc, n = snprintf(dir, sizeof dir, "%s/hooks", git_dir);
+
+    if (n < 0 || (size_t)n >= sizeof dir)
+        return ldr_err_set(err, LDR_EINVAL, "path too long: '%s'", git_dir);
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return ldr_err_set(err, LDR_EIO, "cannot create '%s': %s", dir,
+                           strerror(errno));
+    if (!(text = hook_for(hub_bin ? hub_bin : self_path(self))))
+        return no_memory(err);
+    rc = write_hook(dir, text, err);
+    free(text);
     return rc;
 }
 
@@ -616,6 +689,32 @@ static int make_tag(struct publish *p, const char *tag, const char *commit,
 }
 
 static bool pack_due(git_repository *repo);
+static int blob_at(git_oid *out, const git_commit *c, const char *path);
+
+/* Whether `rev` names a commit that holds the blob at the path. */
+static bool holds_blob(struct publish *p, const char *rev)
+{
+    git_object *obj = NULL, *commit = NULL;
+    git_oid blob;
+    bool yes = git_revparse_single(&obj, p->repo, rev) == 0 &&
+               git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) == 0 &&
+               blob_at(&blob, (git_commit *)commit, p->path) == 0 &&
+               git_oid_equal(&blob, &p->blob);
+
+    git_object_free(commit);
+    git_object_free(obj);
+    return yes;
+}
+
+/* A publish sent again (its answer was lost): its tag is there and holds
+ * the version, which is still current. It answers "unchanged". */
+static bool is_retry(struct publish *p, const char *tag)
+{
+    char ref[HUB_GIT_TAG_MAX + 16];
+
+    snprintf(ref, sizeof ref, "refs/tags/%s", tag);
+    return holds_blob(p, ref) && holds_blob(p, HUB_GIT_BRANCH);
+}
 
 /* Under the lock: the tag is free, commit, tag, and pack now and then (a
  * failed pack fails no publish: the commit is there). */
@@ -625,7 +724,7 @@ static int publish_locked(struct hub_published *out, struct publish *p,
     int fd = -1;
     int rc = lock_publish(&fd, p->repo, err);
 
-    if (rc == 0 && tag)
+    if (rc == 0 && tag && !is_retry(p, tag))
         rc = tag_is_free(p->repo, tag, err);
     if (rc == 0)
         rc = commit_retry(out, p, err);
@@ -1715,6 +1814,9 @@ int hub_git_show(struct hub_model_file *out, struct hub_git *g, const char *id,
                                "'%s' is neither a commit nor a version", rev);
     } else if (is_hex(rev, 4, HUB_GIT_HEX - 1)) { /* several: try versions */
         rc = show_prefix(out, g, id, path, rev, err);
+    } else if (strcmp(rev, HUB_GIT_BRANCH) == 0) {
+        rc = ldr_err_set(err, LDR_ENOTFOUND,
+                         "no model '%s': nothing is published yet", id);
     } else {
         rc = ldr_err_set(err, LDR_ENOTFOUND, "no revision '%s'", rev);
     }
@@ -1727,6 +1829,155 @@ void hub_model_file_release(struct hub_model_file *f)
 {
     free(f->text);
     memset(f, 0, sizeof *f);
+}
+
+/* ---- a version by its blob id ---------------------------------------- */
+
+/* Copies the blob's bytes, NUL-terminated; NULL on OOM. */
+static char *blob_text(const git_blob *blob, size_t *len)
+{
+    char *text;
+
+    *len = (size_t)git_blob_rawsize(blob);
+    if ((text = malloc(*len + 1))) {
+        memcpy(text, git_blob_rawcontent(blob), *len);
+        text[*len] = '\0';
+    }
+    return text;
+}
+
+int hub_git_read_version(char **text, size_t *len, struct hub_git *g,
+                         const char *id, const char *version,
+                         struct ldr_err *err)
+{
+    struct hub_check opt = {id, true};
+    git_blob *blob = NULL;
+    git_oid oid;
+    int rc;
+
+    *text = NULL;
+    *len = 0;
+    if (!is_slug(id) || !is_hex(version, HUB_GIT_HEX, HUB_GIT_HEX))
+        return ldr_err_set(err, LDR_EINVAL,
+                           "'%s@%s' is no model id and version id (40 hex "
+                           "digits)",
+                           id ? id : "", version ? version : "");
+    git_oid_fromstr(&oid, version);
+    rc = git_blob_lookup(&blob, g->repo, &oid);
+    if (rc == GIT_ENOTFOUND)
+        return ldr_err_set(err, LDR_ENOTFOUND,
+                           "the model repository holds no version %s", version);
+    if (rc != 0)
+        return git_fail(err, "cannot read the model");
+    if (git_blob_rawsize(blob) > LDR_MODEL_MAX_BYTES)
+        rc = ldr_err_set(err, LDR_EINVAL, "object %s is too big for a model",
+                         version);
+    else if (!(*text = blob_text(blob, len)))
+        rc = no_memory(err);
+    git_blob_free(blob);
+    /* canonical: the blob id is then the version agents compute */
+    if (rc == 0 && (rc = hub_git_check(NULL, *text, *len, &opt, NULL, err)))
+        rc = ldr_err_prefix(
+            err, "object %.12s is no version of model '%s': ", version, id);
+    if (rc != 0) {
+        free(*text);
+        *text = NULL;
+        *len = 0;
+    }
+    return rc;
+}
+
+/* ---- the hub database's models table ------------------------------------ */
+
+static int insert_model(sqlite3 *db, const struct ldr_model *m,
+                        const char *text, size_t len, const char *version,
+                        bool *added, struct ldr_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db,
+                                "INSERT OR IGNORE INTO models (id, version, "
+                                "title, body) VALUES (?, ?, ?, ?)",
+                                -1, &st, NULL);
+
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, m->title, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, text, (int)len, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return ldr_err_set(
+            err, sqlite3_errcode(db) == SQLITE_BUSY ? LDR_EBUSY : LDR_EDB,
+            "keeping model '%s' version %.12s: %s", m->id, version,
+            sqlite3_errmsg(db));
+    if (added)
+        *added = sqlite3_changes(db) > 0;
+    return 0;
+}
+
+int hub_model_record(sqlite3 *db, const char *text, size_t len,
+                     const char *version, bool *added, struct ldr_err *err)
+{
+    struct ldr_model *m = NULL;
+    char *canonical = NULL, got[HUB_GIT_HEX + 1];
+    size_t clen = 0;
+    int rc = ldr_model_parse(&m, text, len, NULL, err);
+
+    if (rc == 0 && !(canonical = ldr_model_dump(m, &clen)))
+        rc = no_memory(err);
+    if (rc == 0)
+        ldr_model_version(got, canonical, clen);
+    if (rc == 0 && strcmp(got, version) != 0)
+        rc = ldr_err_set(err, LDR_EINVAL,
+                         "model '%s' reads as version %.12s, not %.12s", m->id,
+                         got, version);
+    if (rc == 0)
+        rc = insert_model(db, m, canonical, clen, version, added, err);
+    free(canonical);
+    ldr_model_free(m);
+    return rc;
+}
+
+/* The data directory of the database `db` (where hub.db is). */
+static int db_dir(char out[HUB_PATH_MAX], sqlite3 *db, struct ldr_err *err)
+{
+    const char *file = sqlite3_db_filename(db, "main");
+    char *slash;
+
+    if (!file || !*file || strlen(file) >= HUB_PATH_MAX)
+        return ldr_err_set(err, LDR_ENOTFOUND,
+                           "the hub database is in no data directory");
+    snprintf(out, HUB_PATH_MAX, "%s", file);
+    if (!(slash = strrchr(out, '/')))
+        return ldr_err_set(err, LDR_ENOTFOUND,
+                           "the hub database is in no data directory");
+    *slash = '\0';
+    return 0;
+}
+
+int hub_model_from_git(struct ldr_model **out, sqlite3 *db, const char *id,
+                       const char *version, struct ldr_err *err)
+{
+    char dir[HUB_PATH_MAX], *text = NULL;
+    struct hub_git *g = NULL;
+    size_t len = 0;
+    int rc = db_dir(dir, db, err);
+
+    *out = NULL;
+    if (rc == 0)
+        rc = hub_git_open(&g, dir, err);
+    if (rc == 0)
+        rc = hub_git_read_version(&text, &len, g, id, version, err);
+    /* Not kept (a busy database): read from git again next time. */
+    if (rc == 0)
+        hub_model_record(db, text, len, version, NULL, NULL);
+    if (rc == 0)
+        rc = ldr_model_parse(out, text, len, NULL, err);
+    free(text);
+    hub_git_free(g);
+    return rc;
 }
 
 /* ---- list --------------------------------------------------------------- */
@@ -1816,6 +2067,7 @@ static int list_commit(void *ctx, const git_commit *c)
         oid_hex(hex, &blob);
         if (yes && strcmp(hex, m->version) == 0) {
             oid_hex(m->commit, git_commit_id(c));
+            rfc3339(m->date, git_commit_author(c)->when.time);
             w->left--;
         }
     }
@@ -1875,9 +2127,10 @@ json_t *hub_model_list_json(const struct hub_model_list *list)
     for (size_t i = 0; a && i < list->count; i++) {
         const struct hub_model_entry *m = &list->items[i];
 
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s}", "id", m->id,
-                                           "title", m->title, "version",
-                                           m->version, "commit", m->commit));
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s}", "id",
+                                           m->id, "title", m->title, "version",
+                                           m->version, "commit", m->commit,
+                                           "date", m->date));
     }
     return a;
 }

@@ -23,6 +23,7 @@
 #include <stddef.h>
 
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "ladder/model.h"
 
@@ -37,6 +38,9 @@ struct hub_git;
 #define HUB_GIT_REV_MAX 200
 #define HUB_GIT_DATE_MAX 20 /* "2025-03-01T09:30:00Z" */
 
+/* True if `id` is a model id: [a-z][a-z0-9-]{0,63}. */
+bool hub_git_is_model_id(const char *id);
+
 /*
  * Opens the model repository: `path` is a data directory holding
  * models.git, or the bare repository itself. LDR_ENOTFOUND if there is
@@ -45,14 +49,22 @@ struct hub_git;
 int hub_git_open(struct hub_git **out, const char *path, struct ldr_err *err);
 void hub_git_free(struct hub_git *g);
 
+/* The bare repository's directory, with a final '/'. Borrowed. */
+const char *hub_git_path(const struct hub_git *g);
+
 /*
  * Writes the pre-receive hook (scripts/pre-receive) into the bare
  * repository `git_dir` as hooks/pre-receive, mode 0755, replacing what is
- * there. LDR_EIO if it cannot be written.
+ * there. The hook checks models with `hub_bin` (an absolute path to
+ * ladder-hub; NULL: this program, from /proc/self/exe), falling back to
+ * ladder-hub on the PATH if that is gone; LADDER_HUB in the pushing
+ * environment overrides both. LDR_EIO if it cannot be written.
  */
-int hub_git_install_hook(const char *git_dir, struct ldr_err *err);
+int hub_git_install_hook(const char *git_dir, const char *hub_bin,
+                         struct ldr_err *err);
 
-/* The text of scripts/pre-receive, as hub_git_install_hook() writes it. */
+/* The text of scripts/pre-receive; hub_git_install_hook() writes it with
+ * its `installed=` line set. */
 extern const char hub_git_hook_text[];
 
 /*
@@ -106,9 +118,11 @@ struct hub_published {
  * `problems`, nothing written on error), then commits its canonical text
  * as models/<id>.json on main with the given author and message, and tags
  * that commit when `in->tag` is set. A tag name that exists already is
- * LDR_EINVAL, checked before anything is written. If the canonical text is
- * already the current version, nothing is written (no commit, no tag) and
- * out->unchanged is set; out->commit is then the commit that published it.
+ * LDR_EINVAL, checked before anything is written, unless the publish is a
+ * retry (the tag holds this version and it is still current). If the
+ * canonical text is already the current version, nothing is written (no
+ * commit, no tag) and out->unchanged is set; out->commit is then the
+ * commit that published it.
  * LDR_EBUSY when other publishers kept the repository busy; LDR_EIO when
  * git failed.
  */
@@ -127,9 +141,10 @@ int hub_git_parse_author(char *name, char *email, size_t cap, const char *text,
 
 struct hub_model_entry {
     char id[HUB_GIT_ID_MAX + 1];
-    char *title;                   /* "" if the file cannot be read */
-    char version[HUB_GIT_HEX + 1]; /* the latest version */
-    char commit[HUB_GIT_HEX + 1];  /* the commit that published it */
+    char *title;                     /* "" if the file cannot be read */
+    char version[HUB_GIT_HEX + 1];   /* the latest version */
+    char commit[HUB_GIT_HEX + 1];    /* the commit that published it */
+    char date[HUB_GIT_DATE_MAX + 1]; /* its author date, RFC 3339 UTC */
 };
 
 struct hub_model_list {
@@ -209,9 +224,43 @@ int hub_git_show(struct hub_model_file *out, struct hub_git *g, const char *id,
                  const char *rev, struct ldr_err *err);
 void hub_model_file_release(struct hub_model_file *f);
 
+/*
+ * The model file whose git blob id is `version` (40 hex digits), read
+ * from the repository's object database whatever holds it (main, another
+ * ref, nothing yet: a push in progress is not seen). It must be a valid
+ * model `id` in canonical text, so that its blob id is the version agents
+ * compute. `*text` is malloc'd and NUL-terminated, freed by the caller.
+ * LDR_ENOTFOUND if there is no such object; LDR_EINVAL if it is not that.
+ */
+int hub_git_read_version(char **text, size_t *len, struct hub_git *g,
+                         const char *id, const char *version,
+                         struct ldr_err *err);
+
+/* ---- the hub database's models table ------------------------------------ */
+
+/*
+ * Keeps model version `version` in the hub database's models table (what
+ * sync checks pinned versions against; schema/hub/0002): the canonical
+ * text of the model file `text`, whose version must be `version`
+ * (LDR_EINVAL if not, or if it is no valid model). A version there
+ * already is left alone; `*added` (may be NULL) says whether it was new.
+ * LDR_EBUSY, LDR_EDB when SQLite fails.
+ */
+int hub_model_record(sqlite3 *db, const char *text, size_t len,
+                     const char *version, bool *added, struct ldr_err *err);
+
+/*
+ * Sync's fallback for a pinned version the models table lacks (one pushed
+ * with plain git): reads it from the models.git beside the database `db`
+ * (hub_git_read_version), keeps it in the table, and gives it parsed in
+ * `*out` (ldr_model_free). LDR_ENOTFOUND if the hub has it nowhere.
+ */
+int hub_model_from_git(struct ldr_model **out, sqlite3 *db, const char *id,
+                       const char *version, struct ldr_err *err);
+
 /* ---- JSON for the CLI and the HTTP routes -------------------------------- */
 
-/* [{"id", "title", "version", "commit"}] */
+/* [{"id", "title", "version", "commit", "date"}] */
 json_t *hub_model_list_json(const struct hub_model_list *list);
 /* [{"commit", "version", "author", "email", "date", "message", "tags"}] */
 json_t *hub_versions_json(const struct hub_versions *v);

@@ -31,12 +31,18 @@
 #include "ladder/err.h"
 #include "ladder/hlc.h"
 #include "ladder/utf8.h"
+#include "ladder/uuid.h"
 #include "metrics.h"
+#include "models_http.h"
+#include "tls.h"
 
 #define LOG_TEXT_MAX 256 /* bytes of a path or message in a log line */
 #define BODY_FIRST 65536 /* first buffer when the length is unknown */
 #define CONNECTION_MEMORY (64u * 1024)
 #define TIME_MAX 40
+#define ROUTE_ARGS 2                  /* {name} segments in a route's path */
+#define ROUTE_ARG_MAX HUB_GIT_REV_MAX /* bytes of one */
+#define MAIL_HOST_FALLBACK "ladder.invalid"
 
 struct hub_server {
     struct MHD_Daemon *daemon;
@@ -49,6 +55,7 @@ struct hub_server {
     sqlite3 **dbs;            /* every pool thread's connection */
     size_t ndbs;
     struct hub_metrics metrics;
+    char mail_host[HUB_TLS_NAME_MAX + 1]; /* of publishers' git emails */
 };
 
 /* The connection of the pool thread running this code. */
@@ -58,12 +65,15 @@ struct request;
 typedef void route_fn(struct hub_server *s, struct MHD_Connection *c,
                       struct request *r, struct hub_answer *out);
 
-enum { ROUTE_AUTH = 1, ROUTE_DATA = 2, ROUTE_BODY = 4 };
+enum { ROUTE_AUTH = 1, ROUTE_DATA = 2, ROUTE_BODY = 4, ROUTE_HR = 8 };
 
 struct route {
+    /* "{name}" in a path takes one segment, "{name*}" at the end the
+     * rest, each into the request's args */
     const char *path, *method;
     enum hub_route_id id;
-    unsigned flags; /* ROUTE_*: needs a token, admin refused, reads a body */
+    unsigned flags; /* ROUTE_*: needs a token, admin refused, reads a
+                       body, hr only */
     route_fn *run;
 };
 
@@ -76,6 +86,9 @@ struct request {
     struct hub_answer early; /* decided on the headers, sent at the end */
     size_t sent, received;
     const char *type; /* Content-Type of the answer; NULL: JSON */
+    char allow[32];   /* the methods of the path, for a 405 */
+    char args[ROUTE_ARGS][ROUTE_ARG_MAX + 1]; /* its {name} segments */
+    struct hub_model_read model; /* X-Ladder-Version, X-Ladder-Commit */
     bool authed;
     struct hub_principal who;
     /* the body: up to max_body bytes (after inflating), NUL-terminated */
@@ -361,7 +374,11 @@ static void add_headers(struct MHD_Response *resp, const struct request *r,
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                                 "Bearer realm=\"ladder-hub\"");
     if (status == MHD_HTTP_METHOD_NOT_ALLOWED && r->route)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->route->method);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+    if (status == MHD_HTTP_OK && r->model.version[0])
+        MHD_add_response_header(resp, "X-Ladder-Version", r->model.version);
+    if (status == MHD_HTTP_OK && r->model.commit[0])
+        MHD_add_response_header(resp, "X-Ladder-Commit", r->model.commit);
 }
 
 /* Queues `a` (taking its body) and notes what was sent for the log. */
@@ -453,6 +470,13 @@ static int authenticate(struct hub_server *s, struct MHD_Connection *c,
                          "an admin token manages tokens and reads no data; "
                          "use an assessor, trainer or hr token for %s",
                          r->route->path);
+        return -1;
+    }
+    if ((r->route->flags & ROUTE_HR) && r->who.role != HUB_HR) {
+        hub_answer_error(a, MHD_HTTP_FORBIDDEN, "forbidden",
+                         "only an hr token may use %s %s; yours is %s",
+                         r->route->method, r->route->path,
+                         hub_role_name(r->who.role));
         return -1;
     }
     return 0;
@@ -675,7 +699,9 @@ static void route_changesets_post(struct hub_server *s,
         hub_metrics_changeset(&s->metrics, out->body, out->len);
 }
 
-/* The query of GET /v1/changes, read strictly. */
+/* A route's query, read strictly: unknown or repeated parameters are
+ * refused. GET /v1/changes's are parsed; with `raw`, values are kept as
+ * given ("" for a name without "="). */
 struct pull_query {
     const char *route;
     const char *const *names; /* the parameters the route takes */
@@ -684,6 +710,9 @@ struct pull_query {
     uint64_t since;
     size_t limit;
     bool state;
+    char skip_device[LDR_UUID_LEN + 1]; /* "" for none */
+    bool raw;
+    const char *text[4]; /* raw: the value of names[i], or NULL */
     char error[LDR_ERR_MSG_MAX];
 };
 
@@ -722,6 +751,14 @@ static void pull_param(struct pull_query *q, size_t i, const char *v)
                      "to %d, got '%s'",
                      HUB_PULL_MAX_LIMIT, shown);
         q->limit = (size_t)n;
+    } else if (strcmp(q->names[i], "skip_device") == 0) {
+        if (!v || !ldr_uuid_valid(v))
+            snprintf(q->error, sizeof q->error,
+                     "query parameter 'skip_device': expected a device id "
+                     "(a UUID), got '%s'",
+                     shown);
+        else
+            snprintf(q->skip_device, sizeof q->skip_device, "%s", v);
     } else if (v && (strcmp(v, "state") == 0 || strcmp(v, "changes") == 0)) {
         q->state = strcmp(v, "state") == 0;
     } else {
@@ -749,6 +786,8 @@ static enum MHD_Result pull_arg(void *cls, enum MHD_ValueKind kind,
     else if (q->seen & (1u << i))
         snprintf(q->error, sizeof q->error,
                  "query parameter '%s' is given twice", shown);
+    else if (q->raw && i < 4)
+        q->text[i] = value ? value : "";
     else
         pull_param(q, i, value);
     q->seen |= 1u << i;
@@ -769,10 +808,11 @@ static int read_query(struct MHD_Connection *c, struct pull_query *q,
 static void route_changes_get(struct hub_server *s, struct MHD_Connection *c,
                               struct request *r, struct hub_answer *out)
 {
-    static const char *const names[] = {"since", "limit", "form"};
+    static const char *const names[] = {"since", "limit", "form",
+                                        "skip_device"};
     struct pull_query q = {.route = "/v1/changes",
                            .names = names,
-                           .count = 3,
+                           .count = 4,
                            .limit = HUB_PULL_DEFAULT_LIMIT};
     struct ldr_err err = {0};
     sqlite3 *db = NULL;
@@ -783,7 +823,8 @@ static void route_changes_get(struct hub_server *s, struct MHD_Connection *c,
         db_failed(out, &err);
         return;
     }
-    hub_get_changes(db, &r->who, q.since, q.limit, q.state, out);
+    hub_get_changes(db, &r->who, q.since, q.limit, q.state,
+                    q.skip_device[0] ? q.skip_device : NULL, out);
 }
 
 static void route_conflicts_get(struct hub_server *s, struct MHD_Connection *c,
@@ -802,6 +843,99 @@ static void route_conflicts_get(struct hub_server *s, struct MHD_Connection *c,
     hub_get_conflicts(db, &r->who, out);
 }
 
+/* ---- the model routes (models_http.c does the work) ---- */
+
+static void route_models_get(struct hub_server *s, struct MHD_Connection *c,
+                             struct request *r, struct hub_answer *out)
+{
+    struct pull_query q = {.route = "/v1/models"};
+
+    (void)r;
+    if (read_query(c, &q, out) == 0)
+        hub_models_get(s->dir, out);
+}
+
+static void route_model_versions_get(struct hub_server *s,
+                                     struct MHD_Connection *c,
+                                     struct request *r, struct hub_answer *out)
+{
+    struct pull_query q = {.route = "/v1/models/{id}/versions"};
+
+    if (read_query(c, &q, out) == 0)
+        hub_model_versions_get(s->dir, r->args[0], out);
+}
+
+static void route_model_diff_get(struct hub_server *s, struct MHD_Connection *c,
+                                 struct request *r, struct hub_answer *out)
+{
+    static const char *const names[] = {"from", "to"};
+    struct pull_query q = {.route = "/v1/models/{id}/diff",
+                           .names = names,
+                           .count = 2,
+                           .raw = true};
+    struct ldr_err err = {0};
+    sqlite3 *db = NULL;
+
+    if (read_query(c, &q, out) != 0)
+        return;
+    if (!q.text[0] || !*q.text[0] || (q.text[1] && !*q.text[1])) {
+        hub_answer_error(out, MHD_HTTP_BAD_REQUEST, "invalid",
+                         "query parameter '%s' is missing: diff?from=REV"
+                         "&to=REV (a commit, tag, version id or 'latest'; "
+                         "to is 'latest' if left out)",
+                         q.text[0] && *q.text[0] ? "to" : "from");
+        return;
+    }
+    thread_db_get(s, &db, &err); /* without it, versions only in git */
+    hub_model_diff_get(db, s->dir, r->args[0], q.text[0], q.text[1], out);
+}
+
+/* GET /v1/models/{id} (the latest) and /v1/models/{id}/{rev}. */
+static void route_model_file_get(struct hub_server *s, struct MHD_Connection *c,
+                                 struct request *r, struct hub_answer *out)
+{
+    static const char *const names[] = {"format"};
+    struct pull_query q = {.route = "/v1/models/{id}/{rev}",
+                           .names = names,
+                           .count = 1,
+                           .raw = true};
+    const char *format;
+    struct ldr_err err = {0};
+    sqlite3 *db = NULL;
+
+    if (read_query(c, &q, out) != 0)
+        return;
+    format = q.text[0] ? q.text[0] : "json";
+    if (strcmp(format, "json") != 0 && strcmp(format, "case") != 0) {
+        hub_answer_error(out, MHD_HTTP_BAD_REQUEST, "invalid",
+                         "query parameter 'format': expected 'json' (the "
+                         "model file) or 'case' (its CASE 1.1 export)");
+        return;
+    }
+    thread_db_get(s, &db, &err);
+    hub_model_file_get(&r->model, db, s->dir, r->args[0],
+                       r->args[1][0] ? r->args[1] : NULL,
+                       strcmp(format, "case") == 0, out);
+}
+
+static void route_model_post(struct hub_server *s, struct MHD_Connection *c,
+                             struct request *r, struct hub_answer *out)
+{
+    char email[LDR_AUTHOR_MAX + sizeof s->mail_host + 2];
+    struct hub_author who = {r->who.id, email};
+    struct pull_query q = {.route = "/v1/models/{id}"};
+    struct ldr_err err = {0};
+    sqlite3 *db = NULL;
+
+    if (read_query(c, &q, out) != 0)
+        return;
+    snprintf(email, sizeof email, "%s@%s", r->who.id, s->mail_host);
+    thread_db_get(s, &db, &err); /* without it, sync reads git */
+    hub_model_post(db, &s->writer, s->dir, r->args[0], &who,
+                   r->body ? r->body : "", r->len, out);
+}
+
+/* Tried in order: the first whose path and method fit serves. */
 static const struct route routes[] = {
     {"/healthz", "GET", HUB_ROUTE_HEALTHZ, 0, route_healthz_get},
     {"/metrics", "GET", HUB_ROUTE_METRICS, ROUTE_AUTH, route_metrics_get},
@@ -811,14 +945,75 @@ static const struct route routes[] = {
      route_changes_get},
     {"/v1/conflicts", "GET", HUB_ROUTE_CONFLICTS, ROUTE_AUTH | ROUTE_DATA,
      route_conflicts_get},
+    {"/v1/models", "GET", HUB_ROUTE_MODELS, ROUTE_AUTH, route_models_get},
+    {"/v1/models/{id}", "GET", HUB_ROUTE_MODEL, ROUTE_AUTH,
+     route_model_file_get},
+    {"/v1/models/{id}", "POST", HUB_ROUTE_MODEL,
+     ROUTE_AUTH | ROUTE_BODY | ROUTE_HR, route_model_post},
+    {"/v1/models/{id}/versions", "GET", HUB_ROUTE_MODEL_VERSIONS, ROUTE_AUTH,
+     route_model_versions_get},
+    {"/v1/models/{id}/diff", "GET", HUB_ROUTE_MODEL_DIFF, ROUTE_AUTH,
+     route_model_diff_get},
+    {"/v1/models/{id}/{rev*}", "GET", HUB_ROUTE_MODEL_FILE, ROUTE_AUTH,
+     route_model_file_get},
 };
 
-static const struct route *route_find(const char *path)
+/* Whether `url` fits `pattern`; its {name} segments go to `args`. */
+static bool path_fits(const char *pattern, const char *url,
+                      char args[ROUTE_ARGS][ROUTE_ARG_MAX + 1])
 {
-    for (size_t i = 0; i < sizeof routes / sizeof *routes; i++)
-        if (strcmp(path, routes[i].path) == 0)
-            return &routes[i];
-    return NULL;
+    size_t n = 0;
+
+    for (size_t i = 0; i < ROUTE_ARGS; i++)
+        args[i][0] = '\0';
+    while (*pattern) {
+        size_t name = strcspn(pattern, "}"), len;
+
+        if (*pattern != '{' || !pattern[name]) {
+            if (*pattern++ != *url++)
+                return false;
+            continue;
+        }
+        len = pattern[name - 1] == '*' ? strlen(url) : strcspn(url, "/");
+        if (len == 0 || len > ROUTE_ARG_MAX || n == ROUTE_ARGS)
+            return false;
+        memcpy(args[n], url, len);
+        args[n++][len] = '\0';
+        url += len;
+        pattern += name + 1;
+    }
+    return *url == '\0';
+}
+
+/* Adds `method` to the list of methods of the path, once. */
+static void allow_add(struct request *r, const char *method)
+{
+    size_t n = strlen(r->allow);
+
+    if (strstr(r->allow, method))
+        return;
+    snprintf(r->allow + n, sizeof r->allow - n, "%s%s", n ? ", " : "", method);
+}
+
+/* The route for the request: the first that fits path and method, else
+ * the first that fits the path (405), else NULL (404). */
+static const struct route *route_find(struct request *r, const char *url,
+                                      const char *method)
+{
+    char args[ROUTE_ARGS][ROUTE_ARG_MAX + 1];
+    const struct route *found = NULL;
+
+    for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
+        if (!path_fits(routes[i].path, url, args))
+            continue;
+        allow_add(r, routes[i].method);
+        if (!found || (strcmp(found->method, method) != 0 &&
+                       strcmp(routes[i].method, method) == 0)) {
+            found = &routes[i];
+            memcpy(r->args, args, sizeof args);
+        }
+    }
+    return found;
 }
 
 /* ---- the request cycle ---- */
@@ -830,7 +1025,7 @@ static struct request *request_new(const char *url, const char *method)
     if (!r)
         return NULL;
     r->start_us = now_us();
-    r->route = route_find(url);
+    r->route = route_find(r, url, method);
     clean_copy(r->path, LOG_TEXT_MAX, url);
     clean_copy(r->method, sizeof r->method - 1, method);
     return r;
@@ -871,13 +1066,12 @@ static enum MHD_Result on_headers(struct hub_server *s,
     if (!rt)
         hub_answer_error(a, MHD_HTTP_NOT_FOUND, "not_found",
                          "no such path '%s'; the hub serves /healthz, "
-                         "/metrics, /v1/changesets, /v1/changes and "
-                         "/v1/conflicts",
+                         "/metrics, /v1/changesets, /v1/changes, "
+                         "/v1/conflicts and /v1/models",
                          r->path);
     else if (strcmp(method, rt->method) != 0)
         hub_answer_error(a, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
-                         "%s takes %s, not %s", rt->path, rt->method,
-                         r->method);
+                         "%s takes %s, not %s", rt->path, r->allow, r->method);
     else if ((rt->flags & ROUTE_AUTH) && authenticate(s, c, r, a) != 0)
         ;
     else if (rt->flags & ROUTE_BODY)
@@ -1117,6 +1311,40 @@ static int start_daemon(struct hub_server *s, struct sockaddr_storage *addr,
     return 0;
 }
 
+/* A certificate name fit for an email domain: a DNS name, not localhost,
+ * an address or a wildcard. */
+static bool mail_host_ok(const char *name)
+{
+    return strcmp(name, "localhost") != 0 && name[0] != '.' &&
+           strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-.") ==
+               strlen(name) &&
+           strpbrk(name, "abcdefghijklmnopqrstuvwxyz");
+}
+
+/* Publishers' git emails are principal@ the first DNS name of the
+ * server certificate, the name agents reach the hub by; else
+ * principal@ladder.invalid (RFC 2606: never a real address). */
+static void find_mail_host(struct hub_server *s)
+{
+    struct hub_tls_info *info = calloc(1, sizeof *info);
+    char path[HUB_PATH_MAX];
+    struct ldr_err err = {0};
+
+    snprintf(s->mail_host, sizeof s->mail_host, MAIL_HOST_FALLBACK);
+    snprintf(path, sizeof path, "%s/" HUB_CERT_FILE, s->dir);
+    if (info && !s->opt.insecure_http &&
+        hub_tls_inspect(info, path, &err) == 0) {
+        for (size_t i = 0; i < info->nnames; i++) {
+            if (mail_host_ok(info->names[i])) {
+                snprintf(s->mail_host, sizeof s->mail_host, "%s",
+                         info->names[i]);
+                break;
+            }
+        }
+    }
+    free(info);
+}
+
 int hub_server_start(struct hub_server **out, const struct hub_serve_options *o,
                      struct ldr_err *err)
 {
@@ -1145,8 +1373,10 @@ int hub_server_start(struct hub_server **out, const struct hub_serve_options *o,
         (!(s->cert = read_file(s->dir, HUB_CERT_FILE, err)) ||
          !(s->key = read_file(s->dir, HUB_KEY_FILE, err))))
         rc = err->code;
-    if (rc == 0)
+    if (rc == 0) {
+        find_mail_host(s);
         rc = start_daemon(s, &addr, err);
+    }
     if (rc != 0) {
         hub_server_stop(s);
         return rc;

@@ -111,12 +111,15 @@ void hub_post_changeset(sqlite3 *db, const struct hub_config *cfg,
                         size_t len, struct hub_answer *out);
 
 /*
- * GET /v1/changes?since=SEQ&limit=N[&form=state]: what the caller's scope
- * may see after SEQ, in order, with "next" and "more". since=0 (or
- * form=state) pages through current record states instead of history.
+ * GET /v1/changes?since=SEQ&limit=N[&form=state][&skip_device=ID]: what
+ * the caller's scope may see after SEQ, in order, with "next" and "more".
+ * since=0 (or form=state) pages through current record states instead of
+ * history. Changes from device `skip_device` (may be NULL) are left out:
+ * an agent has its own, and their answers.
  */
 void hub_get_changes(sqlite3 *db, const struct hub_principal *p, uint64_t since,
-                     size_t limit, bool state_form, struct hub_answer *out);
+                     size_t limit, bool state_form, const char *skip_device,
+                     struct hub_answer *out);
 
 /* GET /v1/conflicts: the conflict journal, scope-filtered. */
 void hub_get_conflicts(sqlite3 *db, const struct hub_principal *p,

@@ -13,6 +13,11 @@ static const char *const route_labels[HUB_ROUTE_COUNT] = {
     [HUB_ROUTE_CHANGESETS] = "/v1/changesets",
     [HUB_ROUTE_CHANGES] = "/v1/changes",
     [HUB_ROUTE_CONFLICTS] = "/v1/conflicts",
+    [HUB_ROUTE_MODELS] = "/v1/models",
+    [HUB_ROUTE_MODEL] = "/v1/models/{id}",
+    [HUB_ROUTE_MODEL_VERSIONS] = "/v1/models/{id}/versions",
+    [HUB_ROUTE_MODEL_DIFF] = "/v1/models/{id}/diff",
+    [HUB_ROUTE_MODEL_FILE] = "/v1/models/{id}/{rev}",
     [HUB_ROUTE_OTHER] = "other",
 };
 

@@ -19,6 +19,11 @@ enum hub_route_id {
     HUB_ROUTE_CHANGESETS,
     HUB_ROUTE_CHANGES,
     HUB_ROUTE_CONFLICTS,
+    HUB_ROUTE_MODELS, /* GET /v1/models */
+    HUB_ROUTE_MODEL,  /* GET, POST /v1/models/{id} */
+    HUB_ROUTE_MODEL_VERSIONS,
+    HUB_ROUTE_MODEL_DIFF,
+    HUB_ROUTE_MODEL_FILE, /* GET /v1/models/{id}/{rev} */
     HUB_ROUTE_OTHER,
     HUB_ROUTE_COUNT
 };

@@ -16,59 +16,18 @@
  * Stored change bodies and record states are canonical JSON already, so a
  * page is written around them rather than parsed and dumped again. */
 
-struct buf {
-    char *data;
-    size_t len, cap;
-    bool oom;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
+static void puts_raw(struct ldr_jsonbuf *b, const char *s)
 {
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        char *grown;
-
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        if (!(grown = realloc(b->data, cap))) {
-            b->oom = true;
-            return;
-        }
-        b->data = grown;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
+    ldr_jsonbuf_adds(b, s);
 }
 
-static void puts_raw(struct buf *b, const char *s)
+/* A text column copied as it is, its length known to SQLite. */
+static void put_column(struct ldr_jsonbuf *b, sqlite3_stmt *st, int col)
 {
-    put(b, s, strlen(s));
-}
+    const char *text = (const char *)sqlite3_column_text(st, col);
 
-static void put_uint(struct buf *b, uint64_t n)
-{
-    char text[24];
-
-    put(b, text,
-        (size_t)snprintf(text, sizeof text, "%llu", (unsigned long long)n));
-}
-
-/* A JSON string, escaped as Jansson escapes it. */
-static void put_string(struct buf *b, const char *s)
-{
-    json_t *v = json_string(s);
-    char *text = v ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
-
-    if (text)
-        puts_raw(b, text);
-    else
-        b->oom = true;
-    free(text);
-    json_decref(v);
+    ldr_jsonbuf_add(b, text ? text : "null",
+                    text ? (size_t)sqlite3_column_bytes(st, col) : 4);
 }
 
 /* ---- shared -------------------------------------------------------------- */
@@ -117,7 +76,8 @@ static const char STATE_SQL_TAIL[] = " ORDER BY r.rev LIMIT :limit";
 /* CROSS JOIN: walk the log in seq order, look each record up */
 static const char CHANGES_SQL_HEAD[] =
     "SELECT c.seq, c.body FROM changes c CROSS JOIN records r "
-    "ON r.kind = c.kind AND r.id = c.record WHERE c.seq > :since AND ";
+    "ON r.kind = c.kind AND r.id = c.record WHERE c.seq > :since AND "
+    "c.device IS NOT :skip AND ";
 static const char CHANGES_SQL_TAIL[] = " ORDER BY c.seq LIMIT :limit";
 
 static char *page_sql(bool state_form)
@@ -132,24 +92,24 @@ static char *page_sql(bool state_form)
     return sql;
 }
 
-static void put_item(struct buf *b, sqlite3_stmt *st, bool state_form)
+static void put_item(struct ldr_jsonbuf *b, sqlite3_stmt *st, bool state_form)
 {
     uint64_t n = (uint64_t)sqlite3_column_int64(st, 0);
 
     if (state_form) {
         puts_raw(b, "{\"kind\":");
-        put_string(b, (const char *)sqlite3_column_text(st, 1));
+        ldr_jsonbuf_strings(b, (const char *)sqlite3_column_text(st, 1));
         puts_raw(b, ",\"record\":");
-        put_string(b, (const char *)sqlite3_column_text(st, 2));
+        ldr_jsonbuf_strings(b, (const char *)sqlite3_column_text(st, 2));
         puts_raw(b, ",\"rev\":");
-        put_uint(b, n);
+        ldr_jsonbuf_uint(b, n);
         puts_raw(b, ",\"state\":");
-        puts_raw(b, (const char *)sqlite3_column_text(st, 3));
+        put_column(b, st, 3);
     } else {
         puts_raw(b, "{\"change\":");
-        puts_raw(b, (const char *)sqlite3_column_text(st, 1));
+        put_column(b, st, 1);
         puts_raw(b, ",\"seq\":");
-        put_uint(b, n);
+        ldr_jsonbuf_uint(b, n);
     }
     puts_raw(b, "}");
 }
@@ -174,7 +134,7 @@ static int last_seq(sqlite3 *db, uint64_t *out)
  * follow, else the end of the log.
  */
 static int read_page(sqlite3 *db, sqlite3_stmt *st, bool state_form,
-                     uint64_t since, size_t limit, struct buf *b,
+                     uint64_t since, size_t limit, struct ldr_jsonbuf *b,
                      uint64_t *next, bool *more)
 {
     size_t n = 0;
@@ -205,9 +165,10 @@ static int read_page(sqlite3 *db, sqlite3_stmt *st, bool state_form,
 }
 
 void hub_get_changes(sqlite3 *db, const struct hub_principal *p, uint64_t since,
-                     size_t limit, bool state_form, struct hub_answer *out)
+                     size_t limit, bool state_form, const char *skip_device,
+                     struct hub_answer *out)
 {
-    struct buf b = {0};
+    struct ldr_jsonbuf b;
     struct ldr_err err = {0};
     char *sql;
     sqlite3_stmt *st = NULL;
@@ -216,6 +177,7 @@ void hub_get_changes(sqlite3 *db, const struct hub_principal *p, uint64_t since,
     int rc;
 
     memset(out, 0, sizeof *out);
+    ldr_jsonbuf_init(&b);
     state_form = state_form || since == 0;
     limit = limit == 0                   ? HUB_PULL_DEFAULT_LIMIT
             : limit > HUB_PULL_MAX_LIMIT ? HUB_PULL_MAX_LIMIT
@@ -227,13 +189,16 @@ void hub_get_changes(sqlite3 *db, const struct hub_principal *p, uint64_t since,
     rc = ldr_db_exec(db, "BEGIN", "starting a read", &err);
     if (rc == 0 && !(st = prepare_reader(db, sql, p)))
         rc = -1;
+    if (rc == 0 && !state_form && skip_device)
+        sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":skip"),
+                          skip_device, -1, SQLITE_STATIC);
     puts_raw(&b, state_form ? "{\"form\":\"state\",\"items\":["
                             : "{\"form\":\"changes\",\"items\":[");
     if (rc == 0)
         rc = read_page(db, st, state_form, since, limit, &b, &next, &more);
     puts_raw(&b,
              more ? "],\"more\":true,\"next\":" : "],\"more\":false,\"next\":");
-    put_uint(&b, next);
+    ldr_jsonbuf_uint(&b, next);
     puts_raw(&b, "}");
     if (rc)
         db_failed(out, db, "reading changes");
@@ -245,11 +210,10 @@ void hub_get_changes(sqlite3 *db, const struct hub_principal *p, uint64_t since,
         hub_answer_error(out, 500, "internal", "out of memory");
     else if (rc == 0) {
         out->status = 200;
-        out->body = b.data;
-        out->len = b.len;
+        out->body = ldr_jsonbuf_detach(&b, &out->len);
         return;
     }
-    free(b.data);
+    ldr_jsonbuf_release(&b);
 }
 
 /* ---- GET /v1/conflicts --------------------------------------------------- */
