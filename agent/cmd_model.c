@@ -29,6 +29,7 @@ const char cmd_model_usage[] =
     "       ladder model list [--json]\n"
     "       ladder model show ID[@VERSION] [--json]\n"
     "       ladder model diff ID@FROM ID@TO [--json]\n"
+    "       ladder model pull [--json]\n"
     "       ladder model case-export FILE\n"
     "       ladder model case-import CASE-FILE\n"
     "\n"
@@ -57,6 +58,9 @@ const char cmd_model_usage[] =
     "                (--json: {\"from\", \"to\" (versions), \"model\", "
     "\"count\",\n"
     "                \"changes\"}, as in docs/model-format.md)\n"
+    "  pull          download from the hub every version the records here\n"
+    "                pin and the latest of each model ('ladder sync' does\n"
+    "                it too) (--json: {\"downloaded\", \"missing\"})\n"
     "  case-export   print the 1EdTech CASE 1.1 package of a valid model\n"
     "  case-import   print the model (canonical text) read back from a CASE\n"
     "                package, or every problem as check does (exit 1)";
@@ -75,6 +79,7 @@ static const struct subcommand subcommands[] = {
     {"list", model_list},
     {"show", model_show},
     {"diff", model_diff},
+    {"pull", cmd_model_pull},
     {"case-export", model_case_export},
     {"case-import", model_case_import},
 };

@@ -24,8 +24,11 @@ const char cmd_sync_usage[] =
     "carries on: nothing is lost or applied twice. Changes the hub\n"
     "refuses stay in the outbox marked rejected ('ladder rejected').\n"
     "On a terminal a progress line is shown on stderr.\n"
+    "Then it downloads the model versions records pin and the latest\n"
+    "of each model, and copies the hub's conflict journal.\n"
     "  --json  print {\"pushed\", \"accepted\", \"rejected\", \"pulled\",\n"
-    "          \"conflicts\", \"sent_bytes\", \"received_bytes\", \"seconds\"}";
+    "          \"conflicts\", \"models\", \"sent_bytes\", \"received_bytes\",\n"
+    "          \"seconds\"}";
 
 const char cmd_remote_usage[] =
     "set [--hub URL] [--token TOKEN|-] [--cacert FILE]\n"
@@ -248,18 +251,23 @@ static void print_summary(const struct sync_stats *st, double secs, bool json)
 {
     if (json) {
         out_json(json_pack(
-            "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "pushed",
+            "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "pushed",
             (json_int_t)st->pushed, "accepted", (json_int_t)st->accepted,
             "rejected", (json_int_t)st->rejected, "pulled",
             (json_int_t)st->pulled, "conflicts", (json_int_t)st->conflicts,
-            "sent_bytes", (json_int_t)st->sent, "received_bytes",
-            (json_int_t)st->received, "seconds", secs));
+            "models", (json_int_t)st->models, "sent_bytes",
+            (json_int_t)st->sent, "received_bytes", (json_int_t)st->received,
+            "seconds", secs));
         return;
     }
     printf("sent %zu changes: %zu accepted, %zu rejected; received %zu; "
-           "%zu new conflicts; %.2f s\n",
+           "%zu new conflicts; %zu model versions; %.2f s\n",
            st->pushed, st->accepted, st->rejected, st->pulled, st->conflicts,
-           secs);
+           st->models, secs);
+    if (st->models_missing)
+        printf("%zu model versions that records here pin are not at the "
+               "hub\n",
+               st->models_missing);
     if (st->rejected)
         printf("see 'ladder rejected' for what the hub refused and why\n");
     if (st->conflicts)
@@ -312,5 +320,43 @@ int cmd_sync(int argc, char **argv)
                         "sync carries on",
                         err.msg);
     print_summary(&st, now_s() - start, json);
+    return LDR_EXIT_OK;
+}
+
+/* ---- model pull ------------------------------------------------------------
+ */
+
+int cmd_model_pull(int argc, char **argv)
+{
+    struct sync_opts o = {SYNC_BATCH, SYNC_ATTEMPTS, NULL, NULL};
+    struct sync_stats st = {0};
+    struct ldr_err err = {0};
+    struct http *c = NULL;
+    bool json = argc == 2 && strcmp(argv[1], "--json") == 0;
+    struct store s;
+    int rc;
+
+    if (argc > 2 || (argc == 2 && !json))
+        return out_usage("model pull", cmd_model_usage,
+                         "pull takes only --json");
+    if ((rc = open_store(&s, "model pull")) != 0)
+        return rc;
+    rc = open_hub(&s, &c, &err);
+    if (rc == 0)
+        rc = sync_models(&s, c, &o, &st, &err);
+    http_close(c);
+    store_close(&s);
+    if (rc)
+        return out_fail("model pull", "%s", err.msg);
+    if (json)
+        return out_json(json_pack("{s:I, s:I}", "downloaded",
+                                  (json_int_t)st.models, "missing",
+                                  (json_int_t)st.models_missing));
+    printf("downloaded %zu model version%s\n", st.models,
+           st.models == 1 ? "" : "s");
+    if (st.models_missing)
+        printf("%zu version%s that records here pin %s not at the hub\n",
+               st.models_missing, st.models_missing == 1 ? "" : "s",
+               st.models_missing == 1 ? "is" : "are");
     return LDR_EXIT_OK;
 }

@@ -73,6 +73,9 @@ extern const char cmd_remote_usage[];
 int remote_save(struct store *s, const char *hub, const char *token,
                 const char *cacert_file, struct ldr_err *err);
 
+/* ladder model pull (cmd_sync.c): the model download of sync, alone. */
+int cmd_model_pull(int argc, char **argv);
+
 /* ladder conflicts [resolve], ladder rejected [dismiss] (cmd_conflicts.c). */
 int cmd_conflicts(int argc, char **argv);
 extern const char cmd_conflicts_usage[];

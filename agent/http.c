@@ -163,7 +163,9 @@ static char *gzip(const char *body, size_t len, size_t *out_len)
     char *out = malloc(cap);
 
     memset(&z, 0, sizeof z);
-    if (!out || deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+    /* level 1: several times faster than the default on change sets, for
+     * a few percent more bytes */
+    if (!out || deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8,
                              Z_DEFAULT_STRATEGY) != Z_OK) {
         free(out);
         return NULL;

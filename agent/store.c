@@ -301,28 +301,67 @@ void store_rollback(struct store *s)
 int store_model_put(struct store *s, const struct ldr_model *model,
                     char version[41], bool *added, struct ldr_err *err)
 {
+    return store_model_save(s, model, false, version, added, err);
+}
+
+/*
+ * The latest version of a model is its newest row, so the hub's latest is
+ * moved to the end: a version fetched for old records never becomes the
+ * default for new assessments.
+ */
+int store_model_promote(struct store *s, const char *id, const char *version,
+                        bool *have, struct ldr_err *err)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "UPDATE models SET rowid = (SELECT max(rowid) + 1 FROM models) "
+           "WHERE id = ?1 AND version = ?2 AND rowid < (SELECT max(rowid) "
+           "FROM models WHERE id = ?1) RETURNING 1");
+    int rc;
+
+    if (!st)
+        return db_fail(s, "reading the models", err);
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        ;
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(s, "saving the model", err);
+    st = store_stmt(s, "SELECT 1 FROM models WHERE id = ? AND version = ?");
+    if (!st)
+        return db_fail(s, "reading the models", err);
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
+    *have = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_reset(st);
+    return 0;
+}
+
+int store_model_save(struct store *s, const struct ldr_model *model,
+                     bool from_hub, char version[41], bool *added,
+                     struct ldr_err *err)
+{
     size_t len = 0;
     char *text = ldr_model_dump(model, &len);
     sqlite3_stmt *st = NULL;
-    int rc;
+    int rc = 0;
 
     if (!text)
         return ldr_err_set(err, LDR_ENOMEM, "out of memory");
     ldr_model_version(version, text, len);
-    rc = sqlite3_prepare_v2(s->db,
-                            "INSERT OR IGNORE INTO models (id, version, "
-                            "title, body) VALUES (?, ?, ?, ?)",
-                            -1, &st, NULL);
-    if (rc == SQLITE_OK) {
+    st = store_stmt(s, "INSERT OR IGNORE INTO models (id, version, title, "
+                       "body, source) VALUES (?, ?, ?, ?, ?)");
+    if (st) {
         sqlite3_bind_text(st, 1, model->id, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, model->title, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, text, (int)len, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, from_hub ? "hub" : "file", -1, SQLITE_STATIC);
         rc = sqlite3_step(st);
+        sqlite3_reset(st);
     }
-    sqlite3_finalize(st);
     free(text);
-    if (rc != SQLITE_DONE)
+    if (!st || rc != SQLITE_DONE)
         return db_fail(s, "saving the model", err);
     *added = sqlite3_changes(s->db) > 0;
     return 0;

@@ -23,7 +23,7 @@ struct ldr_err;
  */
 
 #define STORE_PATH_MAX 4096
-#define STORE_STMTS 16 /* prepared statements kept for the process */
+#define STORE_STMTS 48 /* prepared statements kept for the process */
 
 struct store {
     sqlite3 *db;
@@ -117,6 +117,14 @@ int store_set_meta(struct store *s, const char *key, const char *value,
  */
 int store_model_put(struct store *s, const struct ldr_model *model,
                     char version[41], bool *added, struct ldr_err *err);
+
+/* store_model_put for a version from the hub (`from_hub`) or a file. */
+int store_model_save(struct store *s, const struct ldr_model *model,
+                     bool from_hub, char version[41], bool *added,
+                     struct ldr_err *err);
+/* Makes `version` of `id` the latest here, if this laptop has it (*have). */
+int store_model_promote(struct store *s, const char *id, const char *version,
+                        bool *have, struct ldr_err *err);
 int store_model_get(struct store *s, const char *id, const char *version,
                     struct ldr_model **out, char version_out[41],
                     struct ldr_err *err);

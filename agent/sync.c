@@ -34,14 +34,9 @@ static long backoff_ms(int attempt)
     return base / 2 + (base / 2) * r / 255;
 }
 
-/*
- * A request retried on transport errors and 5xx answers (the hub applies a
- * set at most once, so resending is safe); a 4xx answer is returned as is,
- * never retried blindly.
- */
-static int request(struct http *c, const struct sync_opts *o,
-                   const char *method, const char *path, const char *body,
-                   size_t len, struct http_reply *reply, struct ldr_err *err)
+int sync_request(struct http *c, const struct sync_opts *o, const char *method,
+                 const char *path, const char *body, size_t len,
+                 struct http_reply *reply, struct ldr_err *err)
 {
     int attempts = o->attempts > 0 ? o->attempts : SYNC_ATTEMPTS, rc = 0;
 
@@ -72,8 +67,8 @@ static void answer_error(const struct http_reply *r, char *out, size_t cap)
     json_decref(doc);
 }
 
-static int refused(const struct http_reply *r, const char *what,
-                   struct ldr_err *err)
+int sync_refused(const struct http_reply *r, const char *what,
+                 struct ldr_err *err)
 {
     char msg[LDR_ERR_MSG_MAX - 128];
 
@@ -149,6 +144,30 @@ static const char SAVE_ROW[] =
     "rev = ?3, confirmed = ?4, state = ?5, value = ?6, updated_at = "
     "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
+/* A pulled record pinning a model version this laptop lacks notes it. */
+static const char WANT_MODEL[] =
+    "INSERT OR IGNORE INTO model_wants (id, version) SELECT ?1, ?2 "
+    "WHERE NOT EXISTS (SELECT 1 FROM models WHERE id = ?1 AND version = ?2)";
+
+static int note_pin(struct store *s, const char *kind, const json_t *value)
+{
+    const char *model = json_string_value(json_object_get(value, "model"));
+    const char *version = json_string_value(json_object_get(value, "version"));
+    sqlite3_stmt *st;
+    int rc;
+
+    if ((strcmp(kind, "assessment") != 0 && strcmp(kind, "pilot") != 0) ||
+        !model || !version || strlen(version) != 40)
+        return SQLITE_DONE;
+    if (!(st = store_stmt(s, WANT_MODEL)))
+        return SQLITE_ERROR;
+    sqlite3_bind_text(st, 1, model, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc;
+}
+
 static int save_row(struct store *s, struct row *r, struct ldr_err *err)
 {
     char *confirmed =
@@ -159,7 +178,6 @@ static int save_row(struct store *s, struct row *r, struct ldr_err *err)
     sqlite3_stmt *st = store_stmt(s, SAVE_ROW);
     int rc = SQLITE_NOMEM;
 
-    json_decref(v);
     if (st && state && value && (confirmed || !r->has_confirmed)) {
         sqlite3_bind_text(st, 1, r->view.kind, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, r->view.id, -1, SQLITE_STATIC);
@@ -171,6 +189,9 @@ static int save_row(struct store *s, struct row *r, struct ldr_err *err)
         rc = sqlite3_step(st);
         sqlite3_reset(st);
     }
+    if (rc == SQLITE_DONE)
+        rc = note_pin(s, r->view.kind, v);
+    json_decref(v);
     free(confirmed);
     free(state);
     free(value);
@@ -558,15 +579,15 @@ static int push_set(struct store *s, struct http *c, const struct sync_opts *o,
     int rc = load_set(s, set, err);
 
     if (rc == 0)
-        rc = request(c, o, "POST", "/v1/changesets", set->body, set->len, &r,
-                     err);
+        rc = sync_request(c, o, "POST", "/v1/changesets", set->body, set->len,
+                          &r, err);
     if (rc)
         return rc;
     st->pushed += set->count;
     if (r.status == 200 && !(answer = json_loads(r.body, 0, NULL)))
         rc = ldr_err_set(err, LDR_EINVAL, "the hub's answer is not JSON");
     else if (r.status == 401 || r.status == 409 || r.status == 404)
-        rc = refused(&r, "sending changes", err);
+        rc = sync_refused(&r, "sending changes", err);
     if (rc == 0 && (rc = store_begin(s, err)) == 0) {
         rc = answer ? apply_answer(s, set, answer, st, err)
                     : reject_set(s, set, &r, st, err);
@@ -656,6 +677,49 @@ static int merge_state(struct store *s, const json_t *item, struct ldr_err *err)
     return rc;
 }
 
+/* The hub's seq of this laptop's change to `kind`/`record` stamped `hlc`;
+ * 0 if the hub has not accepted it. */
+static sqlite3_int64 own_seq(struct store *s, const char *kind,
+                             const char *record, struct ldr_hlc hlc)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "SELECT rev FROM outbox WHERE kind = ? AND record = ? AND "
+           "hlc = ? AND status = 'accepted'");
+    char text[LDR_HLC_TEXT_LEN + 1];
+    sqlite3_int64 seq = 0;
+
+    if (!st)
+        return 0;
+    ldr_hlc_format(text, hlc);
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, record, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        seq = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return seq;
+}
+
+/*
+ * This laptop's writes that the view still holds as pending take the seq
+ * the hub gave them, so a pulled write is judged concurrent with them or
+ * not as the hub judged it. (Pulled copies of our own changes are skipped,
+ * so this is where their numbers come in.)
+ */
+static void number_own_writes(struct store *s, struct ldr_record *view)
+{
+    for (size_t i = 0; i < view->nwrites; i++) {
+        struct ldr_write *w = &view->writes[i];
+        sqlite3_int64 seq;
+
+        if (w->rev != LDR_REV_PENDING || strcmp(w->device, s->device) != 0)
+            continue;
+        seq = own_seq(s, view->kind, view->id, w->hlc);
+        if (seq > 0)
+            w->rev = (uint64_t)seq;
+    }
+}
+
 /* A page item in changes form: one accepted change and its seq. */
 static int merge_change(struct store *s, const json_t *item, size_t *conflicts,
                         struct ldr_err *err)
@@ -676,10 +740,19 @@ static int merge_change(struct store *s, const json_t *item, size_t *conflicts,
                            "the hub sent a change without "
                            "seq");
     }
+    /* our own change, whose answer is stored: the view has it already,
+     * and the outbox keeps it for rebuilding (sync_rebuild) */
+    if (strcmp(ch.device, s->device) == 0 &&
+        own_seq(s, ch.kind, ch.record, ch.hlc) == seq) {
+        ldr_change_release(&ch);
+        return 0;
+    }
     /* later local stamps sort after what was seen; the hub has checked
      * the future bound already */
     ldr_clock_recv(&s->clock, ch.hlc, NULL, &ignored);
     rc = load_row(s, &r, ch.kind, ch.record, err);
+    if (rc == 0)
+        number_own_writes(s, &r.view);
     if (rc == 0)
         rc =
             ldr_record_apply(&r.confirmed, &ch, (uint64_t)seq, NULL, NULL, err);
@@ -746,21 +819,23 @@ static int pull_page(struct store *s, struct http *c, const struct sync_opts *o,
     bool state_form = cursor == 0 || (form && strcmp(form, "state") == 0);
     struct http_reply r = {0};
     json_t *page = NULL;
-    char path[128];
+    char path[192];
     int rc;
 
     free(form);
-    snprintf(path, sizeof path, "/v1/changes?since=%llu&limit=%d%s",
+    /* our own changes we have, with their answers: the hub leaves them out */
+    snprintf(path, sizeof path, "/v1/changes?since=%llu&limit=%d%s%s",
              (unsigned long long)cursor, SYNC_PAGE,
-             state_form ? "&form=state" : "");
+             state_form ? "&form=state" : "&skip_device=",
+             state_form ? "" : s->device);
     if (state_form && cursor == 0 &&
         (rc = store_set_meta(s, "pull_form", "state", err)) != 0)
         return rc;
-    rc = request(c, o, "GET", path, NULL, 0, &r, err);
+    rc = sync_request(c, o, "GET", path, NULL, 0, &r, err);
     if (rc)
         return rc;
     if (r.status != 200)
-        rc = refused(&r, "pulling changes", err);
+        rc = sync_refused(&r, "pulling changes", err);
     else if (!(page = json_loads(r.body, 0, NULL)) ||
              !json_is_array(json_object_get(page, "items")))
         rc = ldr_err_set(err, LDR_EINVAL,
@@ -800,6 +875,10 @@ int sync_run(struct store *s, struct http *c, const struct sync_opts *o,
     rc = push(s, c, o, st, err);
     if (rc == 0)
         rc = pull(s, c, o, st, err);
+    if (rc == 0)
+        rc = sync_models(s, c, o, st, err);
+    if (rc == 0)
+        rc = sync_journal(s, c, o, st, err);
     if (rc == 0) {
         store_now(now);
         rc = store_begin(s, err);

@@ -26,6 +26,8 @@ struct sync_stats {
     size_t rejected;       /* refused by the hub: kept, marked rejected */
     size_t pulled;         /* records or changes received */
     size_t conflicts;      /* conflicts journalled during this sync */
+    size_t models;         /* model versions downloaded */
+    size_t models_missing; /* pinned versions the hub does not have */
     double sent, received; /* bytes on the wire */
 };
 
@@ -42,11 +44,41 @@ struct sync_opts {
 
 #define SYNC_BATCH 1000
 #define SYNC_SET_BYTES (4u << 20) /* a set is closed past this many bytes */
-#define SYNC_PAGE 1000
+#define SYNC_PAGE 250 /* a page of states is parsed whole: bounds memory */
 #define SYNC_ATTEMPTS 5
 
-/* Pushes then pulls. On failure what was done stays done; err says what
- * stopped it and that the next sync carries on. */
+/*
+ * A request retried on transport errors and 5xx answers (the hub applies a
+ * set at most once, so resending is safe); a 4xx answer is returned as is,
+ * never retried blindly.
+ */
+struct http_reply;
+int sync_request(struct http *c, const struct sync_opts *o, const char *method,
+                 const char *path, const char *body, size_t len,
+                 struct http_reply *reply, struct ldr_err *err);
+
+/* The error for a refusal `r` while doing `what`, with the hub's message
+ * and, for 401, what to do about the token. */
+int sync_refused(const struct http_reply *r, const char *what,
+                 struct ldr_err *err);
+
+/*
+ * Downloads the model versions this laptop lacks: every version a record
+ * here pins and the latest of each model at the hub (which becomes the
+ * latest here). A pinned version the hub does not have is counted in
+ * st->models_missing, not an error.
+ */
+int sync_models(struct store *s, struct http *c, const struct sync_opts *o,
+                struct sync_stats *st, struct ldr_err *err);
+
+/* Copies the hub's conflict journal into the local one (counted in
+ * st->conflicts when new here). */
+int sync_journal(struct store *s, struct http *c, const struct sync_opts *o,
+                 struct sync_stats *st, struct ldr_err *err);
+
+/* Pushes, pulls, then fetches models and the hub's conflict journal. On failure
+ * what was done stays done; err says what stopped it and that the next sync
+ * carries on. */
 int sync_run(struct store *s, struct http *c, const struct sync_opts *o,
              struct sync_stats *st, struct ldr_err *err);
 

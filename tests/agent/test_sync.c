@@ -67,7 +67,9 @@ static int setup(void **state)
     add_token(&r, HR, "hr", "north,south");
     add_token(&r, MANAGER, "assessor", "north");
     add_token(&r, TRAINER, "trainer", "north");
-    run_hub(&r, NULL, "model", "add", w.hub, harness_source(MODEL), NULL);
+    run_hub(&r, NULL, "model", "publish", w.hub, harness_source(MODEL),
+            "--author", "Zhou HR <hr.zhou@example.com>", "--message",
+            "The account-manager model", NULL);
     assert_int_equal(r.code, 0);
     w.pid = harness_hub_start(w.hub, w.url);
     run_release(&r);
@@ -249,6 +251,138 @@ static void test_sync__concurrent_edits_converge_with_a_conflict(void **state)
     run_release(&r);
 }
 
+/* A laptop that never imported a model file gets the hub's latest, and
+ * every version its records pin, from sync; a conflict the hub found
+ * between two others reaches it through the hub's journal. */
+static void test_sync__models_and_the_hub_journal_come_down(void **state)
+{
+    struct run r = {0};
+    json_t *models;
+
+    (void)state;
+    roster(&r);
+    laptop(&r, "hr2", HR);
+    sync_ok(&r, "hr2");
+    on(&r, "hr", NULL, "person", "set", "E1002", "--grade", "am2", NULL);
+    on(&r, "hr2", NULL, "person", "set", "E1002", "--grade", "am3", NULL);
+    sync_ok(&r, "hr");
+    sync_ok(&r, "hr2");
+    on(&r, "fresh", w.tokens[MANAGER], "init", "--user", users[MANAGER],
+       "--hub", w.url, "--token", "-", "--cacert", w.ca, NULL);
+    assert_int_equal(r.code, 0);
+    sync_ok(&r, "fresh");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "models")), 1);
+    on(&r, "fresh", NULL, "model", "list", "--json", NULL);
+    assert_int_equal(r.code, 0);
+    models = r.json;
+    assert_int_equal(json_array_size(models), 1);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(models, 0), "id")),
+        "account-manager");
+    on(&r, "fresh", NULL, "assess", "new", "--subject", "E1001", "--model",
+       "account-manager", NULL);
+    assert_int_equal(r.code, 0);
+    /* the grade conflict was found at the hub, not on this laptop */
+    on(&r, "fresh", NULL, "conflicts", "--json", NULL);
+    assert_int_equal(r.code, 0);
+    assert_int_equal(json_array_size(r.json), 1);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(r.json, 0), "path")),
+        "/grade");
+    /* nothing new the second time */
+    sync_ok(&r, "fresh");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "models")), 0);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "conflicts")),
+                     0);
+    on(&r, "fresh", NULL, "model", "pull", "--json", NULL);
+    assert_int_equal(r.code, 0);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "downloaded")),
+                     0);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "missing")), 0);
+    run_release(&r);
+}
+
+/* The real model with a new description: a second version. */
+static const char *model_v2(void)
+{
+    json_t *m = json_load_file(harness_source(MODEL), 0, NULL);
+    char *text;
+    const char *path;
+
+    assert_non_null(m);
+    json_object_set_new(m, "description", json_string("第二版"));
+    text = json_dumps(m, JSON_INDENT(1));
+    path = harness_file("model-v2.json", text);
+    free(text);
+    json_decref(m);
+    return path;
+}
+
+/* HR publishes a second version after an assessment pinned the first: the
+ * assessment stays valid and keeps its version, a fresh laptop downloads
+ * both, and new assessments pin the second. */
+static void test_sync__records_keep_their_version_across_a_publish(void **state)
+{
+    struct run r = {0};
+    char old_id[64], old_version[48];
+
+    (void)state;
+    roster(&r);
+    laptop(&r, "manager", MANAGER);
+    sync_ok(&r, "manager");
+    on(&r, "manager", NULL, "assess", "new", "--subject", "E1001", "--model",
+       "account-manager", NULL);
+    assert_int_equal(r.code, 0);
+    snprintf(old_id, sizeof old_id, "%.*s", (int)strcspn(r.out, "\n"), r.out);
+    on(&r, "manager", NULL, "assess", "rate", old_id,
+       "relationship-maintenance", "3", NULL);
+    on(&r, "manager", NULL, "assess", "submit", old_id, NULL);
+    assert_int_equal(r.code, 0);
+    sync_ok(&r, "manager");
+    run_hub(&r, NULL, "model", "publish", w.hub, model_v2(), "--author",
+            "Zhou HR <hr.zhou@example.com>", "--message", "weight", NULL);
+    assert_int_equal(r.code, 0);
+    on(&r, "fresh", w.tokens[MANAGER], "init", "--user", users[MANAGER],
+       "--hub", w.url, "--token", "-", "--cacert", w.ca, NULL);
+    sync_ok(&r, "fresh");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "models")), 2);
+    on(&r, "fresh", NULL, "assess", "show", old_id, "--json", NULL);
+    assert_int_equal(r.code, 0);
+    snprintf(old_version, sizeof old_version, "%s",
+             json_string_value(json_object_get(r.json, "version")));
+    on(&r, "fresh", NULL, "gap", "E1001", "--json", NULL);
+    assert_int_equal(r.code, 0);
+    assert_string_equal(json_string_value(json_object_get(r.json, "version")),
+                        old_version);
+    on(&r, "fresh", NULL, "assess", "new", "--subject", "E1002", "--model",
+       "account-manager", "--json", NULL);
+    assert_int_equal(r.code, 0);
+    assert_string_not_equal(
+        json_string_value(json_object_get(r.json, "version")), old_version);
+    /* the manager's laptop gets the new latest on its next sync */
+    sync_ok(&r, "manager");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "models")), 1);
+    run_release(&r);
+}
+
+/* A token made while the hub serves works at once: the CLI's connection
+ * to the hub's database must not disturb the server's. */
+static void test_sync__token_added_while_serving_works(void **state)
+{
+    struct run r = {0};
+
+    (void)state;
+    roster(&r);
+    for (int i = 0; i < 8; i++) /* let every server thread open the db */
+        sync_ok(&r, "hr");
+    add_token(&r, TRAINER, "trainer", "north");
+    laptop(&r, "trainer", TRAINER);
+    sync_ok(&r, "trainer");
+    on(&r, "trainer", NULL, "person", "show", "E1001", NULL);
+    assert_int_equal(r.code, 0);
+    run_release(&r);
+}
+
 /* An assessor may not edit the roster: the hub refuses, the change stays
  * in the outbox marked rejected with the reason, and is not sent again. */
 static void test_sync__rejected_change_is_shown_and_kept(void **state)
@@ -378,6 +512,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_sync__concurrent_edits_converge_with_a_conflict, setup,
             teardown),
+        cmocka_unit_test_setup_teardown(
+            test_sync__models_and_the_hub_journal_come_down, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_sync__records_keep_their_version_across_a_publish, setup,
+            teardown),
+        cmocka_unit_test_setup_teardown(
+            test_sync__token_added_while_serving_works, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_sync__rejected_change_is_shown_and_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(
