@@ -49,7 +49,17 @@ int hub_db_open(sqlite3 **out, const char *dir, struct ldr_err *err)
     if (n < 0 || (size_t)n >= sizeof path)
         return ldr_err_set(err, LDR_EINVAL, "data directory path too long: %s",
                            dir);
-    return ldr_db_open(out, path, LDR_DB_HUB, err);
+    if (ldr_db_open(out, path, LDR_DB_HUB, err) != 0)
+        return err->code;
+    /* an accepted set is never sent again by its agent, so its commit must
+     * survive a power cut too, not only a crash of the process */
+    if (ldr_db_exec(*out, "PRAGMA synchronous = FULL", "setting synchronous",
+                    err) != 0) {
+        sqlite3_close(*out);
+        *out = NULL;
+        return err->code;
+    }
+    return 0;
 }
 
 void hub_answer_error(struct hub_answer *out, int status, const char *code,
