@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <git2.h>
+
 #include "commands.h"
 #include "http.h"
 #include "ladder/cli.h"
@@ -149,8 +151,12 @@ int cmd_serve(int argc, char **argv)
     if ((rc = parse_options(&o, argc, argv)) != 0)
         return rc;
     block_signals(&stop);
+    /* held for the whole run: each model request opens the repository, and
+     * libgit2 tears its global state down whenever its count drops to 0 */
+    git_libgit2_init();
     if (hub_server_start(&s, &o, &err) != 0) {
         fprintf(stderr, "ladder-hub serve: %s\n", err.msg);
+        git_libgit2_shutdown();
         return LDR_EXIT_FAIL;
     }
     printf("listening on %s\n", hub_server_url(s));
@@ -160,6 +166,7 @@ int cmd_serve(int argc, char **argv)
     while (sigwait(&stop, &sig) != 0)
         ;
     hub_server_stop(s);
+    git_libgit2_shutdown();
     hub_log("info", sig == SIGINT ? "stopped on SIGINT" : "stopped on SIGTERM");
     return LDR_EXIT_OK;
 }

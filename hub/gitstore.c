@@ -131,6 +131,20 @@ int hub_git_open(struct hub_git **out, const char *path, struct ldr_err *err)
     return 0;
 }
 
+int hub_git_main(const struct hub_git *g, char out[HUB_GIT_HEX + 1])
+{
+    git_oid id;
+    int rc = git_reference_name_to_id(&id, g->repo, HUB_GIT_BRANCH);
+
+    out[0] = '\0';
+    if (rc == GIT_ENOTFOUND)
+        return 0;
+    if (rc < 0)
+        return -1;
+    git_oid_tostr(out, HUB_GIT_HEX + 1, &id);
+    return 0;
+}
+
 void hub_git_free(struct hub_git *g)
 {
     if (!g)

@@ -152,6 +152,9 @@ struct hub_model_list {
     size_t count;
 };
 
+/* The commit main points at, in hex; "" while the repository is empty. */
+int hub_git_main(const struct hub_git *g, char out[HUB_GIT_HEX + 1]);
+
 /* The models on main, by id. Release with hub_model_list_release(). */
 int hub_git_list(struct hub_model_list *out, struct hub_git *g,
                  struct ldr_err *err);

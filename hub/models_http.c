@@ -4,6 +4,7 @@
  */
 #include "models_http.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,19 +161,69 @@ static void case_answer(struct hub_answer *out, const struct hub_model_file *f)
 /* ---- the routes -----------------------------------------------------------
  */
 
+/*
+ * The list answer, kept while main stays where it was: every `ladder
+ * sync` asks for it, and reading the files' titles costs milliseconds. One
+ * data directory per process (serve), so one cache.
+ */
+static struct {
+    pthread_mutex_t lock;
+    char main[HUB_GIT_HEX + 1];
+    char *body;
+    size_t len;
+} list_cache = {PTHREAD_MUTEX_INITIALIZER, "", NULL, 0};
+
+static bool cached_list(const char *main, struct hub_answer *out)
+{
+    bool hit;
+
+    pthread_mutex_lock(&list_cache.lock);
+    hit = list_cache.body && strcmp(list_cache.main, main) == 0;
+    if (hit && (out->body = malloc(list_cache.len + 1)) != NULL) {
+        memcpy(out->body, list_cache.body, list_cache.len + 1);
+        out->len = list_cache.len;
+        out->status = 200;
+    }
+    pthread_mutex_unlock(&list_cache.lock);
+    return hit && out->body;
+}
+
+static void cache_list(const char *main, const struct hub_answer *out)
+{
+    char *copy = out->status == 200 ? strdup(out->body) : NULL;
+
+    if (!copy)
+        return;
+    pthread_mutex_lock(&list_cache.lock);
+    free(list_cache.body);
+    list_cache.body = copy;
+    list_cache.len = out->len;
+    snprintf(list_cache.main, sizeof list_cache.main, "%s", main);
+    pthread_mutex_unlock(&list_cache.lock);
+}
+
 void hub_models_get(const char *dir, struct hub_answer *out)
 {
     struct hub_model_list list = {0};
     struct ldr_err err = {0};
     struct hub_git *g = open_git(dir, out);
+    char main[HUB_GIT_HEX + 1] = "";
+    bool known;
 
     if (!g)
         return;
+    known = hub_git_main(g, main) == 0;
+    if (known && cached_list(main, out)) {
+        hub_git_free(g);
+        return;
+    }
     if (hub_git_list(&list, g, &err) != 0)
         failed(out, &err);
     else
         answer_json(out, 200,
                     json_pack("{s:o}", "models", hub_model_list_json(&list)));
+    if (known && out->body)
+        cache_list(main, out);
     hub_model_list_release(&list);
     hub_git_free(g);
 }
