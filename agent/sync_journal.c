@@ -74,10 +74,12 @@ static int add_one(struct store *s, const json_t *c, size_t *added,
                              sqlite3_errmsg(s->db));
 }
 
-static int add_all(struct store *s, const json_t *list, size_t *added,
-                   struct ldr_err *err)
+/* A page of the journal and the cursor after it, in one transaction. */
+static int add_page(struct store *s, const json_t *list, json_int_t next,
+                    size_t *added, struct ldr_err *err)
 {
     const json_t *c;
+    char text[32];
     size_t i;
     int rc = store_begin(s, err);
 
@@ -87,31 +89,54 @@ static int add_all(struct store *s, const json_t *list, size_t *added,
             break;
         rc = add_one(s, c, added, err);
     }
+    snprintf(text, sizeof text, "%lld", (long long)next);
+    rc = rc ? rc : store_set_meta(s, "journal_cursor", text, err);
     rc = rc ? rc : store_commit(s, err);
     if (rc)
         store_rollback(s);
     return rc;
 }
 
-int sync_journal(struct store *s, struct http *c, const struct sync_opts *o,
-                 struct sync_stats *st, struct ldr_err *err)
+/* One page of the journal after the saved cursor; *more if others follow. */
+static int journal_page(struct store *s, struct http *c,
+                        const struct sync_opts *o, bool *more,
+                        struct sync_stats *st, struct ldr_err *err)
 {
+    char *cursor = store_meta(s, "journal_cursor"), path[64];
     struct http_reply r = {0};
-    json_t *doc = NULL, *list;
-    int rc = sync_request(c, o, "GET", "/v1/conflicts", NULL, 0, &r, err);
+    json_t *doc = NULL, *list, *next;
+    int rc;
 
+    snprintf(path, sizeof path, "/v1/conflicts?since=%lld",
+             cursor ? strtoll(cursor, NULL, 10) : 0LL);
+    free(cursor);
+    rc = sync_request(c, o, "GET", path, NULL, 0, &r, err);
     if (rc == 0 && r.status != 200)
         rc = sync_refused(&r, "reading the hub's conflicts", err);
     else if (rc == 0) {
         doc = json_loadb(r.body, r.len, 0, NULL);
         list = json_object_get(doc, "conflicts");
-        rc = json_is_array(list)
-                 ? add_all(s, list, &st->conflicts, err)
+        next = json_object_get(doc, "next");
+        rc = json_is_array(list) && json_is_integer(next)
+                 ? add_page(s, list, json_integer_value(next), &st->conflicts,
+                            err)
                  : ldr_err_set(err, LDR_EINVAL,
                                "the hub's conflict journal is not "
-                               "{\"conflicts\": [...]}");
+                               "{\"conflicts\": [...], \"next\": N}");
     }
+    *more = json_is_true(json_object_get(doc, "more"));
     json_decref(doc);
     http_reply_release(&r);
+    return rc;
+}
+
+int sync_journal(struct store *s, struct http *c, const struct sync_opts *o,
+                 struct sync_stats *st, struct ldr_err *err)
+{
+    bool more = true;
+    int rc = 0;
+
+    while (rc == 0 && more)
+        rc = journal_page(s, c, o, &more, st, err);
     return rc;
 }

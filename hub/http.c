@@ -830,17 +830,25 @@ static void route_changes_get(struct hub_server *s, struct MHD_Connection *c,
 static void route_conflicts_get(struct hub_server *s, struct MHD_Connection *c,
                                 struct request *r, struct hub_answer *out)
 {
-    struct pull_query q = {.route = "/v1/conflicts"};
+    static const char *const names[] = {"since"};
+    struct pull_query q = {
+        .route = "/v1/conflicts", .names = names, .count = 1};
     struct ldr_err err = {0};
     sqlite3 *db = NULL;
 
     if (read_query(c, &q, out) != 0)
         return;
+    if (q.since > INT64_MAX) {
+        hub_answer_error(out, 400, "invalid",
+                         "query parameter 'since' is too large");
+        return;
+    }
     if (thread_db_get(s, &db, &err) != 0) {
         db_failed(out, &err);
         return;
     }
-    hub_get_conflicts(db, &r->who, out);
+    hub_get_conflicts_since(db, &r->who, q.seen & 1 ? (int64_t)q.since : -1,
+                            out);
 }
 
 /* ---- the model routes (models_http.c does the work) ---- */

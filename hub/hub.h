@@ -122,6 +122,12 @@ void hub_get_changes(sqlite3 *db, const struct hub_principal *p, uint64_t since,
                      struct hub_answer *out);
 
 /* GET /v1/conflicts: the conflict journal, scope-filtered. */
+/* GET /v1/conflicts?since=ID: the entries after ID, oldest first, at most
+ * HUB_CONFLICTS_PAGE, with "more" and "next" (the last id); since < 0 is
+ * the plain form above. */
+#define HUB_CONFLICTS_PAGE 1000
+void hub_get_conflicts_since(sqlite3 *db, const struct hub_principal *p,
+                             int64_t since, struct hub_answer *out);
 void hub_get_conflicts(sqlite3 *db, const struct hub_principal *p,
                        struct hub_answer *out);
 

@@ -226,6 +226,9 @@ static const char CONFLICTS_SQL_HEAD[] =
     "FROM conflicts k JOIN records r ON r.kind = k.kind AND r.id = k.record "
     "WHERE ";
 static const char CONFLICTS_SQL_TAIL[] = " ORDER BY k.id DESC LIMIT :limit";
+/* since=ID: the entries after ID, oldest first, a page at a time */
+static const char CONFLICTS_SINCE_TAIL[] =
+    " AND k.id > :since ORDER BY k.id LIMIT :limit";
 
 /* One side of a conflict; "value" is missing when that write removed the
  * field. */
@@ -259,18 +262,19 @@ static json_t *conflict_item(sqlite3_stmt *st)
         "loser", side(st, 13));
 }
 
-static int read_conflicts(sqlite3_stmt *st, json_t *list, bool *more)
+static int read_conflicts(sqlite3_stmt *st, size_t limit, json_t *list,
+                          bool *more)
 {
     size_t n = 0;
     int rc;
 
     sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"),
-                       HUB_PULL_MAX_LIMIT + 1);
+                       (sqlite3_int64)limit + 1);
     *more = false;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         json_t *item;
 
-        if (n++ == HUB_PULL_MAX_LIMIT) {
+        if (n++ == limit) {
             *more = true;
             break;
         }
@@ -281,29 +285,57 @@ static int read_conflicts(sqlite3_stmt *st, json_t *list, bool *more)
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
-static char *conflicts_sql(void)
+static char *conflicts_sql(bool paged)
 {
+    const char *tail = paged ? CONFLICTS_SINCE_TAIL : CONFLICTS_SQL_TAIL;
     size_t n = strlen(CONFLICTS_SQL_HEAD) + strlen(HUB_READABLE_SQL) +
-               strlen(CONFLICTS_SQL_TAIL) + 1;
+               strlen(tail) + 1;
     char *sql = malloc(n);
 
     if (sql)
-        snprintf(sql, n, "%s%s%s", CONFLICTS_SQL_HEAD, HUB_READABLE_SQL,
-                 CONFLICTS_SQL_TAIL);
+        snprintf(sql, n, "%s%s%s", CONFLICTS_SQL_HEAD, HUB_READABLE_SQL, tail);
     return sql;
+}
+
+/* The id of the last entry of `list`, or `since` when it is empty. */
+static json_int_t last_id(const json_t *list, int64_t since)
+{
+    size_t n = json_array_size(list);
+
+    return n ? json_integer_value(
+                   json_object_get(json_array_get(list, n - 1), "id"))
+             : (json_int_t)since;
 }
 
 void hub_get_conflicts(sqlite3 *db, const struct hub_principal *p,
                        struct hub_answer *out)
 {
-    char *sql = conflicts_sql();
+    hub_get_conflicts_since(db, p, -1, out);
+}
+
+void hub_get_conflicts_since(sqlite3 *db, const struct hub_principal *p,
+                             int64_t since, struct hub_answer *out)
+{
+    bool paged = since >= 0;
+    char *sql = conflicts_sql(paged);
     sqlite3_stmt *st = sql ? prepare_reader(db, sql, p) : NULL;
     json_t *list = json_array(), *doc = NULL;
     bool more = false;
-    int rc = st && list ? read_conflicts(st, list, &more) : -1;
+    int rc;
 
+    if (st && paged)
+        sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":since"),
+                           since);
+    rc = st && list
+             ? read_conflicts(st,
+                              paged ? HUB_CONFLICTS_PAGE : HUB_PULL_MAX_LIMIT,
+                              list, &more)
+             : -1;
     memset(out, 0, sizeof *out);
-    if (rc == 0)
+    if (rc == 0 && paged)
+        doc = json_pack("{s:O, s:b, s:I}", "conflicts", list, "more", more,
+                        "next", last_id(list, since));
+    else if (rc == 0)
         doc = json_pack("{s:O, s:b}", "conflicts", list, "more", more);
     if (doc)
         out->body = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);

@@ -560,7 +560,9 @@ static void test_http__bad_query_is_400_naming_it(void **state)
         {"/v1/changes?form=all", "'form'"},
         {"/v1/changes?sinse=1", "'sinse'"},
         {"/v1/changes?since=1&since=2", "'since'"},
-        {"/v1/conflicts?since=1", "'since'"},
+        {"/v1/conflicts?since=x", "'since'"},
+        {"/v1/conflicts?limit=1", "'limit'"},
+        {"/v1/changes?skip_device=abc", "'skip_device'"},
     };
 
     (void)state;
