@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -151,6 +152,13 @@ int cmd_serve(int argc, char **argv)
     if ((rc = parse_options(&o, argc, argv)) != 0)
         return rc;
     block_signals(&stop);
+    /* Pages and change sets are buffers of hundreds of KiB to MiBs: give
+     * them their own mappings, returned when freed, and keep few arenas,
+     * so that peak memory follows the live requests, not the history of
+     * the threads' heaps (glibc would raise the threshold after the first
+     * free and then serve such buffers from fragmenting heaps). */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    mallopt(M_ARENA_MAX, 2);
     /* held for the whole run: each model request opens the repository, and
      * libgit2 tears its global state down whenever its count drops to 0 */
     git_libgit2_init();
