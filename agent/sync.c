@@ -9,6 +9,7 @@
 
 #include "http.h"
 #include "ladder/err.h"
+#include "ladder/jsonbuf.h"
 #include "ladder/record.h"
 #include "ladder/uuid.h"
 #include "store.h"
@@ -90,16 +91,16 @@ struct row {
     uint64_t rev;
 };
 
-static int load_state(struct ldr_record *rec, const char *text,
+static int load_state(struct ldr_record *rec, sqlite3_stmt *st, int col,
                       struct ldr_err *err)
 {
-    json_t *j = json_loads(text, 0, NULL);
-    int rc = j ? ldr_record_from_json(rec, j, err)
-               : ldr_err_set(err, LDR_EDB, "record %s/%s: damaged state",
-                             rec->kind, rec->id);
+    const char *text = (const char *)sqlite3_column_text(st, col);
 
-    json_decref(j);
-    return rc;
+    if (!text)
+        return ldr_err_set(err, LDR_EDB, "record %s/%s: damaged state",
+                           rec->kind, rec->id);
+    return ldr_record_parse(rec, text, (size_t)sqlite3_column_bytes(st, col),
+                            NULL, err);
 }
 
 static int load_row(struct store *s, struct row *r, const char *kind,
@@ -122,11 +123,9 @@ static int load_row(struct store *s, struct row *r, const char *kind,
         r->has_confirmed = sqlite3_column_type(st, 0) != SQLITE_NULL;
         r->rev = (uint64_t)sqlite3_column_int64(st, 2);
         if (r->has_confirmed)
-            rc = load_state(&r->confirmed,
-                            (const char *)sqlite3_column_text(st, 0), err);
+            rc = load_state(&r->confirmed, st, 0, err);
         if (rc == 0)
-            rc = load_state(&r->view, (const char *)sqlite3_column_text(st, 1),
-                            err);
+            rc = load_state(&r->view, st, 1, err);
     }
     sqlite3_reset(st);
     return rc;
@@ -168,38 +167,60 @@ static int note_pin(struct store *s, const char *kind, const json_t *value)
     return rc;
 }
 
-static int save_row(struct store *s, struct row *r, struct ldr_err *err)
+/* The value as json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS) writes it. */
+static char *dump_value(const json_t *v)
 {
-    char *confirmed =
-        r->has_confirmed ? ldr_record_dump(&r->confirmed, NULL) : NULL;
-    char *state = ldr_record_dump(&r->view, NULL);
-    json_t *v = ldr_record_value(&r->view);
-    char *value = v ? json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    struct ldr_jsonbuf b;
+
+    ldr_jsonbuf_init(&b);
+    ldr_jsonbuf_value(&b, v, true);
+    return ldr_jsonbuf_detach(&b, NULL);
+}
+
+/* Saves `confirmed` (may be NULL) and `view` of one record with its value;
+ * the same state for both (a record new here) is dumped once. */
+static int save_states(struct store *s, uint64_t rev,
+                       const struct ldr_record *confirmed,
+                       const struct ldr_record *view, struct ldr_err *err)
+{
+    char *state = ldr_record_dump(view, NULL);
+    char *other = confirmed && confirmed != view
+                      ? ldr_record_dump(confirmed, NULL)
+                      : NULL;
+    const char *conf = confirmed == view ? state : other;
+    json_t *v = ldr_record_value(view);
+    char *value = v ? dump_value(v) : NULL;
     sqlite3_stmt *st = store_stmt(s, SAVE_ROW);
     int rc = SQLITE_NOMEM;
 
-    if (st && state && value && (confirmed || !r->has_confirmed)) {
-        sqlite3_bind_text(st, 1, r->view.kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, r->view.id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, (sqlite3_int64)r->rev);
-        if (confirmed)
-            sqlite3_bind_text(st, 4, confirmed, -1, SQLITE_STATIC);
+    if (st && state && value && (conf || !confirmed)) {
+        sqlite3_bind_text(st, 1, view->kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, view->id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)rev);
+        if (conf)
+            sqlite3_bind_text(st, 4, conf, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 5, state, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 6, value, -1, SQLITE_STATIC);
         rc = sqlite3_step(st);
         sqlite3_reset(st);
     }
     if (rc == SQLITE_DONE)
-        rc = note_pin(s, r->view.kind, v);
+        rc = note_pin(s, view->kind, v);
     json_decref(v);
-    free(confirmed);
+    free(other);
     free(state);
     free(value);
     if (rc == SQLITE_DONE)
         return 0;
     return ldr_err_set(err, rc == SQLITE_NOMEM ? LDR_ENOMEM : LDR_EDB,
-                       "saving record %s/%s: %s", r->view.kind, r->view.id,
+                       "saving record %s/%s: %s", view->kind, view->id,
                        sqlite3_errmsg(s->db));
+}
+
+static int save_row(struct store *s, struct row *r, struct ldr_err *err)
+{
+    return save_states(s, r->rev, r->has_confirmed ? &r->confirmed : NULL,
+                       &r->view, err);
 }
 
 /* ---- conflicts found while merging pulled changes ----------------------- */
@@ -432,9 +453,10 @@ static int grow_set(struct set *set, size_t cap)
  * are. */
 static int load_set(struct store *s, struct set *set, struct ldr_err *err)
 {
+    /* through the status index: a set's rows are the ones sent */
     sqlite3_stmt *st = store_stmt(s, "SELECT seq, kind, record, change FROM "
-                                     "outbox WHERE changeset = ? ORDER BY "
-                                     "seq");
+                                     "outbox WHERE status = 'sent' AND "
+                                     "changeset = ? ORDER BY seq");
     size_t cap = 0, used = 0, room = 0;
 
     if (!st)
@@ -643,37 +665,192 @@ static int push(struct store *s, struct http *c, const struct sync_opts *o,
 /* ---- pull ------------------------------------------------------------------
  */
 
-/* A page item in state form: the record's whole state at the hub. */
-static int merge_state(struct store *s, const json_t *item, struct ldr_err *err)
+/* A page item in state form: the record's whole state at the hub. A
+ * record new here takes it as both its confirmed state and its view. */
+static int merge_state(struct store *s, struct ldr_record *hub,
+                       struct ldr_err *err)
 {
-    const char *kind = json_string_value(json_object_get(item, "kind"));
-    const char *id = json_string_value(json_object_get(item, "record"));
-    json_t *state = json_object_get(item, "state");
-    struct ldr_record hub;
     struct row r;
-    int rc;
+    int rc = load_row(s, &r, hub->kind, hub->id, err);
 
-    if (!kind || !id || !json_is_object(state))
-        return ldr_err_set(err, LDR_EINVAL,
-                           "the hub sent a record without kind, id or state");
-    ldr_record_init(&hub, kind, id);
-    rc = ldr_record_from_json(&hub, state, err);
-    if (rc == 0)
-        rc = load_row(s, &r, kind, id, err);
-    else
-        memset(&r, 0, sizeof r);
-    if (rc == 0) {
-        rc = ldr_record_merge(&r.confirmed, &hub, err);
+    if (rc == 0 && !r.exists)
+        rc = save_states(s, hub->rev, hub, hub, err);
+    else if (rc == 0) {
+        rc = ldr_record_merge(&r.confirmed, hub, err);
         if (rc == 0)
-            rc = ldr_record_merge(&r.view, &hub, err);
+            rc = ldr_record_merge(&r.view, hub, err);
         r.has_confirmed = true;
-        if (hub.rev > r.rev)
-            r.rev = hub.rev;
+        if (hub->rev > r.rev)
+            r.rev = hub->rev;
         if (rc == 0)
             rc = save_row(s, &r, err);
-        release_row(&r);
     }
-    ldr_record_release(&hub);
+    release_row(&r);
+    return rc;
+}
+
+/* ---- a page of states, read from its text --------------------------------
+ *
+ * {"items": [{"kind", "record", "state"}, ...], "more", "next"}, in any
+ * order: each state is parsed straight into a record (ldr_record_parse),
+ * as a Jansson tree of the whole page cost more than the merge.
+ */
+
+struct scan {
+    const char *p, *end;
+};
+
+static bool scan_eat(struct scan *sc, char c)
+{
+    while (sc->p < sc->end && (*sc->p == ' ' || *sc->p == '\n' ||
+                               *sc->p == '\r' || *sc->p == '\t'))
+        sc->p++;
+    if (sc->p == sc->end || *sc->p != c)
+        return false;
+    sc->p++;
+    return true;
+}
+
+/* Any value, by Jansson, which says how far it read; NULL if none. */
+static json_t *scan_value(struct scan *sc)
+{
+    json_error_t e;
+    json_t *v;
+
+    scan_eat(sc, ' ');
+    v = json_loadb(sc->p, (size_t)(sc->end - sc->p),
+                   JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &e);
+    if (v)
+        sc->p += e.position;
+    return v;
+}
+
+/* A string of fewer than `cap` bytes into `out`: plain ASCII directly,
+ * anything else through Jansson. */
+static bool scan_text(struct scan *sc, char *out, size_t cap)
+{
+    const char *q;
+    json_t *v;
+    bool ok;
+
+    if (!scan_eat(sc, '"'))
+        return false;
+    for (q = sc->p; q < sc->end && *q != '"' && *q != '\\' &&
+                    (unsigned char)*q >= 0x20 && (unsigned char)*q < 0x80;
+         q++)
+        ;
+    if (q < sc->end && *q == '"' && (size_t)(q - sc->p) < cap) {
+        memcpy(out, sc->p, (size_t)(q - sc->p));
+        out[q - sc->p] = '\0';
+        sc->p = q + 1;
+        return true;
+    }
+    sc->p--;
+    v = scan_value(sc);
+    ok = json_is_string(v) && json_string_length(v) < cap;
+    if (ok)
+        memcpy(out, json_string_value(v), json_string_length(v) + 1);
+    json_decref(v);
+    return ok;
+}
+
+static int not_a_page(struct ldr_err *err)
+{
+    return ldr_err_set(err, LDR_EINVAL,
+                       "the hub sent a page that is not a change page");
+}
+
+/* One item into `hub`: kind, record and state, in any order. */
+static int scan_item(struct scan *sc, struct ldr_record *hub,
+                     struct ldr_err *err)
+{
+    char key[16], kind[LDR_KIND_MAX + 1] = "", id[LDR_UUID_LEN + 1] = "";
+    bool has_state = false;
+    size_t used;
+    int rc = 0;
+
+    ldr_record_init(hub, "", "");
+    if (!scan_eat(sc, '{'))
+        return not_a_page(err);
+    do {
+        json_t *skip = NULL;
+
+        if (!scan_text(sc, key, sizeof key) || !scan_eat(sc, ':'))
+            return not_a_page(err);
+        if (strcmp(key, "kind") == 0)
+            rc = scan_text(sc, kind, sizeof kind) ? 0 : not_a_page(err);
+        else if (strcmp(key, "record") == 0)
+            rc = scan_text(sc, id, sizeof id) ? 0 : not_a_page(err);
+        else if (strcmp(key, "state") == 0 && !has_state) {
+            has_state = true;
+            scan_eat(sc, ' ');
+            rc = ldr_record_parse(hub, sc->p, (size_t)(sc->end - sc->p), &used,
+                                  err);
+            sc->p += rc ? 0 : used;
+        } else
+            rc = (skip = scan_value(sc)) ? 0 : not_a_page(err);
+        json_decref(skip);
+    } while (rc == 0 && scan_eat(sc, ','));
+    if (rc == 0 && (!scan_eat(sc, '}') || !kind[0] || !id[0] || !has_state))
+        rc = ldr_err_set(err, LDR_EINVAL,
+                         "the hub sent a record without kind, id or state");
+    memcpy(hub->kind, kind, sizeof kind);
+    memcpy(hub->id, id, sizeof id);
+    return rc;
+}
+
+static int merge_items(struct store *s, struct scan *sc, struct sync_stats *st,
+                       struct ldr_err *err)
+{
+    int rc = 0;
+
+    if (!scan_eat(sc, '['))
+        return not_a_page(err);
+    if (scan_eat(sc, ']'))
+        return 0;
+    do {
+        struct ldr_record hub;
+
+        rc = scan_item(sc, &hub, err);
+        if (rc == 0)
+            rc = merge_state(s, &hub, err);
+        ldr_record_release(&hub);
+        st->pulled++;
+    } while (rc == 0 && scan_eat(sc, ','));
+    return rc ? rc : scan_eat(sc, ']') ? 0 : not_a_page(err);
+}
+
+/* A page's members; items are merged as they come. */
+static int scan_page(struct store *s, struct scan *sc, bool *more,
+                     json_int_t *next, struct sync_stats *st,
+                     struct ldr_err *err)
+{
+    bool has_items = false;
+    char key[16];
+    int rc = 0;
+
+    if (!scan_eat(sc, '{'))
+        return not_a_page(err);
+    do {
+        json_t *v = NULL;
+
+        if (!scan_text(sc, key, sizeof key) || !scan_eat(sc, ':'))
+            return not_a_page(err);
+        if (strcmp(key, "items") == 0 && !has_items) {
+            has_items = true;
+            rc = merge_items(s, sc, st, err);
+            continue;
+        }
+        if (!(v = scan_value(sc)))
+            return not_a_page(err);
+        if (strcmp(key, "more") == 0)
+            *more = json_is_true(v);
+        else if (strcmp(key, "next") == 0)
+            *next = json_integer_value(v);
+        json_decref(v);
+    } while (rc == 0 && scan_eat(sc, ','));
+    if (rc == 0 && (!scan_eat(sc, '}') || !has_items))
+        rc = not_a_page(err);
     return rc;
 }
 
@@ -779,30 +956,55 @@ static uint64_t meta_uint(struct store *s, const char *key)
     return n;
 }
 
-/* Merges one page and saves the cursor after it, in one transaction. */
-static int apply_page(struct store *s, const json_t *page, bool state_form,
-                      struct sync_stats *st, struct ldr_err *err)
+static int merge_state_page(struct store *s, const struct http_reply *r,
+                            bool *more, json_int_t *next, struct sync_stats *st,
+                            struct ldr_err *err)
 {
-    json_int_t next = json_integer_value(json_object_get(page, "next"));
-    bool more = json_is_true(json_object_get(page, "more"));
+    struct scan sc = {r->body, r->body + r->len};
+
+    return scan_page(s, &sc, more, next, st, err);
+}
+
+static int merge_change_page(struct store *s, const struct http_reply *r,
+                             bool *more, json_int_t *next,
+                             struct sync_stats *st, struct ldr_err *err)
+{
+    json_t *page = json_loads(r->body, 0, NULL);
     const json_t *item;
-    char text[32];
     size_t i;
-    int rc = store_begin(s, err);
+    int rc =
+        json_is_array(json_object_get(page, "items")) ? 0 : not_a_page(err);
 
     json_array_foreach(json_object_get(page, "items"), i, item)
     {
         if (rc)
             break;
-        rc = state_form ? merge_state(s, item, err)
-                        : merge_change(s, item, &st->conflicts, err);
+        rc = merge_change(s, item, &st->conflicts, err);
         st->pulled++;
     }
+    *more = json_is_true(json_object_get(page, "more"));
+    *next = json_integer_value(json_object_get(page, "next"));
+    json_decref(page);
+    return rc;
+}
+
+/* Merges one page and saves the cursor after it, in one transaction. */
+static int apply_page(struct store *s, const struct http_reply *r,
+                      bool state_form, bool *more, struct sync_stats *st,
+                      struct ldr_err *err)
+{
+    json_int_t next = 0;
+    char text[32];
+    int rc = store_begin(s, err);
+
+    if (rc == 0)
+        rc = state_form ? merge_state_page(s, r, more, &next, st, err)
+                        : merge_change_page(s, r, more, &next, st, err);
     snprintf(text, sizeof text, "%lld", (long long)next);
     if (rc == 0)
         rc = store_set_meta(s, "cursor", text, err);
     /* the state pages end where history takes over */
-    if (rc == 0 && state_form && !more)
+    if (rc == 0 && state_form && !*more)
         rc = store_set_meta(s, "pull_form", "changes", err);
     if (rc == 0)
         rc = store_commit(s, err);
@@ -818,11 +1020,11 @@ static int pull_page(struct store *s, struct http *c, const struct sync_opts *o,
     char *form = store_meta(s, "pull_form");
     bool state_form = cursor == 0 || (form && strcmp(form, "state") == 0);
     struct http_reply r = {0};
-    json_t *page = NULL;
     char path[192];
     int rc;
 
     free(form);
+    *more = false;
     /* our own changes we have, with their answers: the hub leaves them out */
     snprintf(path, sizeof path, "/v1/changes?since=%llu&limit=%d%s%s",
              (unsigned long long)cursor, SYNC_PAGE,
@@ -836,15 +1038,8 @@ static int pull_page(struct store *s, struct http *c, const struct sync_opts *o,
         return rc;
     if (r.status != 200)
         rc = sync_refused(&r, "pulling changes", err);
-    else if (!(page = json_loads(r.body, 0, NULL)) ||
-             !json_is_array(json_object_get(page, "items")))
-        rc = ldr_err_set(err, LDR_EINVAL,
-                         "the hub sent a page that is not "
-                         "a change page");
-    if (rc == 0)
-        rc = apply_page(s, page, state_form, st, err);
-    *more = json_is_true(json_object_get(page, "more"));
-    json_decref(page);
+    else
+        rc = apply_page(s, &r, state_form, more, st, err);
     http_reply_release(&r);
     return rc;
 }

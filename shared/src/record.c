@@ -15,6 +15,7 @@
 #include "ladder/err.h"
 #include "ladder/jsonbuf.h"
 #include "ladder/jsonptr.h"
+#include "ladder/utf8.h"
 
 /* snprintf("%s") without its cost: one record per change on the hub. */
 static void copy_cut(char *dst, size_t cap, const char *src)
@@ -205,6 +206,20 @@ static int plan_field(const struct ldr_record *rec, const char *path,
     return 0;
 }
 
+/* A new field at index `i` (room for it is reserved); takes `path` and
+ * the reference to `value`. */
+static void insert_field(struct ldr_record *rec, size_t i, char *path,
+                         json_t *value, size_t wi)
+{
+    struct ldr_field *f = &rec->fields[i];
+
+    memmove(f + 1, f, (rec->nfields - i) * sizeof *f);
+    f->path = path;
+    f->value = value;
+    f->write = wi;
+    rec->nfields++;
+}
+
 /* Second pass: takes the field if the write is newer. */
 static int put_field(struct ldr_record *rec, const char *path, json_t *value,
                      size_t wi)
@@ -223,11 +238,7 @@ static int put_field(struct ldr_record *rec, const char *path, json_t *value,
     }
     if (!(copy = strdup(path)))
         return LDR_ENOMEM;
-    memmove(f + 1, f, (rec->nfields - i) * sizeof *f);
-    f->path = copy;
-    f->value = json_incref(value);
-    f->write = wi;
-    rec->nfields++;
+    insert_field(rec, i, copy, json_incref(value), wi);
     return 0;
 }
 
@@ -626,4 +637,357 @@ int ldr_record_from_json(struct ldr_record *rec, json_t *state,
         clear(rec);
     }
     return rc;
+}
+
+/* ---- a state read straight from its text --------------------------------
+ *
+ * Pulling builds no Jansson tree of a page: converting one cost most of a
+ * pull. Plain strings and small integers are made here; any other value
+ * is left to Jansson, so values come out as json_loads() makes them.
+ */
+
+struct text {
+    const char *p, *end;
+};
+
+static void skip_space(struct text *t)
+{
+    while (t->p < t->end &&
+           (*t->p == ' ' || *t->p == '\n' || *t->p == '\r' || *t->p == '\t'))
+        t->p++;
+}
+
+static bool eat(struct text *t, char c)
+{
+    skip_space(t);
+    if (t->p == t->end || *t->p != c)
+        return false;
+    t->p++;
+    return true;
+}
+
+/* Any JSON value, by Jansson, which says how far it read. */
+static json_t *jansson_value(struct text *t)
+{
+    json_error_t e;
+    json_t *v = json_loadb(t->p, (size_t)(t->end - t->p),
+                           JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &e);
+
+    if (v)
+        t->p += e.position;
+    return v;
+}
+
+/* A string without escapes: its bytes, in the text. False leaves the rest
+ * (escapes, control characters, bad UTF-8) to Jansson. */
+static bool plain_string(struct text *t, const char **s, size_t *n)
+{
+    const char *q = t->p + 1;
+    unsigned char high = 0; /* ASCII needs no UTF-8 check */
+
+    if (t->p == t->end || *t->p != '"')
+        return false;
+    while (q < t->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
+        high |= (unsigned char)*q++;
+    if (q == t->end || *q != '"' ||
+        ((high & 0x80) && ldr_utf8_check(t->p + 1, (size_t)(q - t->p - 1)) !=
+                              (size_t)(q - t->p - 1)))
+        return false;
+    *s = t->p + 1;
+    *n = (size_t)(q - t->p - 1);
+    t->p = q + 1;
+    return true;
+}
+
+static bool is_digit(const struct text *t, const char *q)
+{
+    return q < t->end && *q >= '0' && *q <= '9';
+}
+
+/* An integer of at most 18 digits; anything else is left to Jansson. */
+static bool small_int(struct text *t, json_int_t *out)
+{
+    const char *q = t->p + (t->p < t->end && *t->p == '-');
+    json_int_t n = 0;
+    int digits = 0;
+
+    if (!is_digit(t, q) || (*q == '0' && is_digit(t, q + 1)))
+        return false;
+    while (is_digit(t, q) && digits++ < 18)
+        n = n * 10 + (*q++ - '0');
+    if (q == t->end || is_digit(t, q) || *q == '.' || *q == 'e' || *q == 'E')
+        return false;
+    *out = *t->p == '-' ? -n : n;
+    t->p = q;
+    return true;
+}
+
+static json_t *read_value(struct text *t)
+{
+    const char *s;
+    size_t n;
+    json_int_t i;
+
+    skip_space(t);
+    if (plain_string(t, &s, &n))
+        return json_stringn_nocheck(s, n);
+    if (small_int(t, &i))
+        return json_integer(i);
+    return jansson_value(t);
+}
+
+static bool read_int(struct text *t, json_int_t *out)
+{
+    json_t *v;
+    bool ok;
+
+    skip_space(t);
+    if (small_int(t, out))
+        return true;
+    v = jansson_value(t);
+    ok = json_is_integer(v);
+    if (ok)
+        *out = json_integer_value(v);
+    json_decref(v);
+    return ok;
+}
+
+static bool read_null(struct text *t)
+{
+    skip_space(t);
+    if (t->end - t->p < 4 || memcmp(t->p, "null", 4) != 0)
+        return false;
+    t->p += 4;
+    return true;
+}
+
+/* A string of fewer than `cap` bytes, copied into `out`. */
+static bool read_text(struct text *t, char *out, size_t cap)
+{
+    json_t *v;
+    const char *s;
+    size_t n;
+    bool ok;
+
+    skip_space(t);
+    if (plain_string(t, &s, &n)) {
+        if (n >= cap)
+            return false;
+        memcpy(out, s, n);
+        out[n] = '\0';
+        return true;
+    }
+    if (t->p == t->end || *t->p != '"' || !(v = jansson_value(t)))
+        return false;
+    ok = json_is_string(v) && json_string_length(v) < cap;
+    if (ok)
+        memcpy(out, json_string_value(v), json_string_length(v) + 1);
+    json_decref(v);
+    return ok;
+}
+
+/* A string as a new NUL-terminated copy; NULL if there is none. */
+static char *read_string(struct text *t)
+{
+    json_t *v;
+    const char *s;
+    size_t n;
+    char *copy = NULL;
+
+    skip_space(t);
+    if (plain_string(t, &s, &n))
+        return strndup(s, n);
+    if (t->p == t->end || *t->p != '"' || !(v = jansson_value(t)))
+        return NULL;
+    if (json_is_string(v))
+        copy = strdup(json_string_value(v));
+    json_decref(v);
+    return copy;
+}
+
+static int not_a_state(const struct text *t, const char *start,
+                       struct ldr_err *err)
+{
+    return ldr_err_set(err, LDR_EINVAL,
+                       "expected {\"rev\", \"writes\", \"fields\"} (at byte "
+                       "%zu)",
+                       (size_t)(t->p - start));
+}
+
+static int parse_write(struct ldr_write *w, struct text *t, size_t i,
+                       struct ldr_err *err)
+{
+    char hlc[64], device[64], author[LDR_AUTHOR_MAX + 2];
+    json_int_t rev = -1, base = -1;
+
+    if (!eat(t, '[') || !read_text(t, hlc, sizeof hlc) || !eat(t, ',') ||
+        !read_text(t, device, sizeof device) || !eat(t, ',') ||
+        !read_text(t, author, sizeof author) || !eat(t, ',') ||
+        !(read_null(t) || (read_int(t, &rev) && rev >= 0)) || !eat(t, ',') ||
+        !read_int(t, &base) || base < 0 || !eat(t, ']'))
+        return ldr_err_set(err, LDR_EINVAL,
+                           "/writes/%zu: expected [hlc, device, author, "
+                           "rev or null, base]",
+                           i);
+    if (ldr_hlc_parse(&w->hlc, hlc, err) < 0)
+        return ldr_err_prefix(err, "/writes/%zu/0: ", i);
+    if (!ldr_uuid_valid(device) || strlen(author) > LDR_AUTHOR_MAX)
+        return ldr_err_set(err, LDR_EINVAL,
+                           "/writes/%zu: bad device '%s' or author", i, device);
+    memcpy(w->device, device, sizeof w->device);
+    memcpy(w->author, author, strlen(author) + 1);
+    w->rev = rev < 0 ? LDR_REV_PENDING : (uint64_t)rev;
+    w->base = (uint64_t)base;
+    return 0;
+}
+
+static int parse_writes(struct ldr_record *rec, struct text *t,
+                        const char *start, struct ldr_err *err)
+{
+    int rc;
+
+    if (!eat(t, '['))
+        return not_a_state(t, start, err);
+    if (eat(t, ']'))
+        return 0;
+    do {
+        if (grow((void **)&rec->writes, &rec->cap_writes, rec->nwrites + 1,
+                 sizeof *rec->writes) < 0)
+            return ldr_err_set(err, LDR_ENOMEM, "out of memory");
+        rc = parse_write(&rec->writes[rec->nwrites], t, rec->nwrites, err);
+        if (rc)
+            return rc;
+        rec->nwrites++;
+    } while (eat(t, ','));
+    return eat(t, ']') ? 0 : not_a_state(t, start, err);
+}
+
+static int bad_field(const char *path, const char *what, struct ldr_err *err)
+{
+    char where[LDR_ERR_MSG_MAX / 2];
+
+    ldr_jsonptr_escape(where, sizeof where, path);
+    return ldr_err_set(err, LDR_EINVAL, "/fields/%s: %s", where, what);
+}
+
+/* [write, value] or [write]; the write index is checked once the writes
+ * are read, as "fields" comes first. Takes `path`. */
+static int parse_field(struct ldr_record *rec, struct text *t, char *path,
+                       struct ldr_err *err)
+{
+    json_int_t wi = -1;
+    json_t *value = NULL;
+    size_t i = rec->nfields;
+    int rc = 0;
+
+    if (!eat(t, '[') || !read_int(t, &wi) || wi < 0 ||
+        !(eat(t, ']') ||
+          (eat(t, ',') && (value = read_value(t)) && eat(t, ']'))))
+        rc = bad_field(path, "expected [write index, value] or [write index]",
+                       err);
+    else if (path[0] == '\0' || ldr_jsonptr_check(path, err) < 0)
+        rc = bad_field(path, "not a field path", err);
+    else if (i > 0 && strcmp(rec->fields[i - 1].path, path) >= 0 &&
+             ldr_record_field(rec, path))
+        rc = bad_field(path, "listed twice", err);
+    else if (grow((void **)&rec->fields, &rec->cap_fields, rec->nfields + 1,
+                  sizeof *rec->fields) < 0)
+        rc = ldr_err_set(err, LDR_ENOMEM, "out of memory");
+    if (rc) {
+        json_decref(value);
+        free(path);
+        return rc;
+    }
+    /* paths come sorted in the canonical form: then this appends */
+    if (i > 0 && strcmp(rec->fields[i - 1].path, path) > 0)
+        i = field_pos(rec, path);
+    insert_field(rec, i, path, value, (size_t)wi);
+    return 0;
+}
+
+static int parse_fields(struct ldr_record *rec, struct text *t,
+                        const char *start, struct ldr_err *err)
+{
+    int rc;
+
+    if (!eat(t, '{'))
+        return not_a_state(t, start, err);
+    if (eat(t, '}'))
+        return 0;
+    do {
+        char *path = read_string(t);
+
+        if (!path || !eat(t, ':')) {
+            free(path);
+            return not_a_state(t, start, err);
+        }
+        if ((rc = parse_field(rec, t, path, err)) != 0)
+            return rc;
+    } while (eat(t, ','));
+    return eat(t, '}') ? 0 : not_a_state(t, start, err);
+}
+
+static int check_field_writes(const struct ldr_record *rec, struct ldr_err *err)
+{
+    for (size_t i = 0; i < rec->nfields; i++)
+        if (rec->fields[i].write >= rec->nwrites)
+            return bad_field(rec->fields[i].path,
+                             "expected [write index, value] or [write index]",
+                             err);
+    return 0;
+}
+
+/* {"rev", "writes", "fields"} in any order, each once, nothing else. */
+static int parse_state(struct ldr_record *rec, struct text *t,
+                       struct ldr_err *err)
+{
+    const char *start = t->p;
+    bool rev_seen = false, writes_seen = false, fields_seen = false;
+    json_int_t rev = -1;
+    char key[8];
+    int rc = 0;
+
+    if (!eat(t, '{'))
+        return not_a_state(t, start, err);
+    do {
+        if (!read_text(t, key, sizeof key) || !eat(t, ':'))
+            return not_a_state(t, start, err);
+        if (strcmp(key, "rev") == 0 && !rev_seen) {
+            rev_seen = read_int(t, &rev) && rev >= 0;
+            rc = rev_seen ? 0 : not_a_state(t, start, err);
+        } else if (strcmp(key, "writes") == 0 && !writes_seen) {
+            writes_seen = true;
+            rc = parse_writes(rec, t, start, err);
+        } else if (strcmp(key, "fields") == 0 && !fields_seen) {
+            fields_seen = true;
+            rc = parse_fields(rec, t, start, err);
+        } else {
+            rc = not_a_state(t, start, err);
+        }
+    } while (rc == 0 && eat(t, ','));
+    if (rc == 0 && (!eat(t, '}') || !rev_seen || !writes_seen || !fields_seen))
+        rc = not_a_state(t, start, err);
+    rec->rev = (uint64_t)rev;
+    return rc ? rc : check_field_writes(rec, err);
+}
+
+int ldr_record_parse(struct ldr_record *rec, const char *text, size_t len,
+                     size_t *used, struct ldr_err *err)
+{
+    struct text t = {text, text + len};
+    int rc = parse_state(rec, &t, err);
+
+    if (rc == 0 && !used) {
+        skip_space(&t);
+        if (t.p != t.end)
+            rc = not_a_state(&t, text, err);
+    }
+    if (rc < 0) {
+        ldr_err_prefix(err, "state of %s '%s': ", rec->kind, rec->id);
+        clear(rec);
+        return rc;
+    }
+    if (used)
+        *used = (size_t)(t.p - text);
+    return 0;
 }

@@ -415,6 +415,102 @@ static void test_record__bad_stored_state_is_refused(void **state)
         assert_int_equal(rec.nfields, 0);
         ldr_record_release(&rec);
         json_decref(doc);
+        /* the text parser refuses it the same way */
+        ldr_record_init(&rec, "assessment", REC);
+        assert_int_equal(ldr_record_parse(&rec, cases[i].json,
+                                          strlen(cases[i].json), NULL, &err),
+                         LDR_EINVAL);
+        if (!strstr(err.msg, cases[i].msg))
+            fail_msg("parse case %zu: '%s' lacks '%s'", i, err.msg,
+                     cases[i].msg);
+        assert_int_equal(rec.nfields, 0);
+        ldr_record_release(&rec);
+    }
+}
+
+/* Parses `text` both ways; both must give `expect` when dumped again. */
+static void assert_parses_to(const char *text, const char *expect)
+{
+    struct ldr_record a, b;
+    struct ldr_err err;
+    json_t *doc = json_loads(text, 0, NULL);
+    char *from_json, *parsed;
+    size_t used = 0;
+
+    assert_non_null(doc);
+    ldr_record_init(&a, "assessment", REC);
+    ldr_record_init(&b, "assessment", REC);
+    if (ldr_record_from_json(&a, doc, &err) != 0)
+        fail_msg("from_json: %s", err.msg);
+    if (ldr_record_parse(&b, text, strlen(text), NULL, &err) != 0)
+        fail_msg("parse: %s", err.msg);
+    from_json = ldr_record_dump(&a, NULL);
+    parsed = ldr_record_dump(&b, NULL);
+    assert_string_equal(parsed, from_json);
+    assert_string_equal(parsed, expect);
+    ldr_record_release(&b);
+    ldr_record_init(&b, "assessment", REC);
+    assert_int_equal(ldr_record_parse(&b, text, strlen(text), &used, &err), 0);
+    assert_int_equal(used, strlen(text) - strspn(text + used, " \n"));
+    free(from_json);
+    free(parsed);
+    json_decref(doc);
+    ldr_record_release(&a);
+    ldr_record_release(&b);
+}
+
+#define W0 "[\"1795711458123-00000\",\"" DEV_A "\",\"li\",null,0]"
+#define W1 "[\"1795711458124-00000\",\"" DEV_B "\",\"w\\\"ang\",7,3]"
+
+static void test_record__parse_equals_loading_parsed_json(void **state)
+{
+    static const char canonical[] =
+        "{\"fields\":{\"/a\":[1,[1,{\"x\":null}]],\"/b\":[0],\"/c\":[1,"
+        "-12],\"/d\":[0,1500.0],\"/e\":[1,\"t\\n\\u0001\\\"文\"],"
+        "\"/f~1g\":[0,true],\"/h\":[1,1234567890123456789]},\"rev\":7,"
+        "\"writes\":[" W0 "," W1 "]}";
+
+    (void)state;
+    assert_parses_to(canonical, canonical);
+    /* any key order, white space, an escaped path, a big integer */
+    assert_parses_to(
+        " { \"writes\" : [ " W0 " , " W1 " ] , \"rev\" : 7 , \"fields\" : "
+        "{ \"/h\" : [ 1 , 1234567890123456789 ] , \"/f\\u007e1g\" : [0,true],"
+        "\"/a\":[1,[1,{\"x\":null}]],\"/e\":[1,\"t\\n\\u0001\\\"文\"],"
+        "\"/d\":[0,1.5e3],\"/c\":[1,-12],\"/b\":[0] } }  \n",
+        canonical);
+}
+
+static void test_record__parse_refuses_broken_text(void **state)
+{
+    static const char *const cases[] = {
+        "",
+        "{\"rev\":1,\"writes\":[],\"fields\":{}} x",
+        "{\"rev\":1,\"writes\":[],\"fields\":{}",
+        "{\"rev\":1,\"rev\":1,\"writes\":[],\"fields\":{}}",
+        "{\"rev\":1,\"writes\":[],\"fields\":{\"/a\":[0,1]}}",
+        "{\"rev\":1,\"writes\":[" W0 "],\"fields\":{\"/a\":[0,1],\"/a\":"
+        "[0,2]}}",
+        "{\"rev\":1,\"writes\":[" W0 "],\"fields\":{\"/a\":[0,01]}}",
+        "{\"rev\":1,\"writes\":[" W0 "],\"fields\":{\"/a\":[0,\"\xff\"]}}",
+        "{\"rev\":1.0,\"writes\":[],\"fields\":{}}",
+        "{\"rev\":1,\"writes\":[[\"1795711458123-00000\",\"" DEV_A
+        "\",\"li\",-1,0]],\"fields\":{}}",
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct ldr_record rec;
+        struct ldr_err err;
+
+        ldr_record_init(&rec, "assessment", REC);
+        if (ldr_record_parse(&rec, cases[i], strlen(cases[i]), NULL, &err) !=
+            LDR_EINVAL)
+            fail_msg("case %zu was taken", i);
+        assert_non_null(strstr(err.msg, "state of assessment"));
+        assert_int_equal(rec.nfields, 0);
+        assert_int_equal(rec.nwrites, 0);
+        ldr_record_release(&rec);
     }
 }
 
@@ -487,6 +583,8 @@ int main(void)
         cmocka_unit_test(test_record__change_for_another_record_is_refused),
         cmocka_unit_test(test_record__state_round_trips_through_json),
         cmocka_unit_test(test_record__bad_stored_state_is_refused),
+        cmocka_unit_test(test_record__parse_equals_loading_parsed_json),
+        cmocka_unit_test(test_record__parse_refuses_broken_text),
         cmocka_unit_test(test_record__merging_states_equals_applying_changes),
         cmocka_unit_test(test_record__value_leaves_array_fields_untouched),
     };

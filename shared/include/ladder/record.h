@@ -108,4 +108,15 @@ int ldr_record_write(struct ldr_jsonbuf *b, const struct ldr_record *rec);
 int ldr_record_from_json(struct ldr_record *rec, json_t *state,
                          struct ldr_err *err);
 
+/*
+ * Loads a state from JSON text, as ldr_record_from_json() loads the parsed
+ * document, without building a Jansson tree of it. `text` holds `len`
+ * bytes (no NUL needed). With `used` NULL the state must be all of them
+ * but white space; otherwise more may follow and `*used` says how many
+ * bytes the state took. `rec` must be freshly initialised; on an error it
+ * is left empty (LDR_EINVAL names the place, or LDR_ENOMEM).
+ */
+int ldr_record_parse(struct ldr_record *rec, const char *text, size_t len,
+                     size_t *used, struct ldr_err *err);
+
 #endif
