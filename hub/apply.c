@@ -87,14 +87,58 @@ static int load_next_seq(struct hub_apply *a, struct ldr_err *err)
     return rc == SQLITE_ROW ? 0 : db_error(a->db, "reading the sequence", err);
 }
 
+static bool same_record(const struct ldr_change *x, const struct ldr_change *y)
+{
+    return strcmp(x->record, y->record) == 0 && strcmp(x->kind, y->kind) == 0;
+}
+
+/* Orders change indexes by record, then by their place in the set. */
+static int by_record(const void *x, const void *y, void *ctx)
+{
+    const struct ldr_change *ch = ctx;
+    size_t i = *(const size_t *)x, j = *(const size_t *)y;
+    int d = strcmp(ch[i].kind, ch[j].kind);
+
+    if (d == 0)
+        d = strcmp(ch[i].record, ch[j].record);
+    return d ? d : (i > j) - (i < j);
+}
+
+/* For each change, the next one of the set to the same record: its
+ * record is held for that one rather than written. */
+static int plan(struct hub_apply *a, const struct ldr_changeset *set,
+                struct ldr_err *err)
+{
+    size_t n = set->count, *order = malloc((n + 1) * sizeof *order);
+
+    a->next = malloc((n + 1) * sizeof *a->next);
+    a->held = calloc(n + 1, sizeof *a->held);
+    if (!order || !a->next || !a->held) {
+        free(order);
+        return ldr_err_set(err, LDR_ENOMEM, "out of memory");
+    }
+    a->nchanges = n;
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    qsort_r(order, n, sizeof *order, by_record, set->changes);
+    for (size_t k = 0; k < n; k++)
+        a->next[order[k]] =
+            k + 1 < n && same_record(&set->changes[order[k]],
+                                     &set->changes[order[k + 1]])
+                ? order[k + 1]
+                : HUB_NO_NEXT;
+    free(order);
+    return 0;
+}
+
 int hub_apply_init(struct hub_apply *a, sqlite3 *db,
                    const struct hub_config *cfg, const struct hub_principal *p,
-                   const char *set_id, struct ldr_err *err)
+                   const struct ldr_changeset *set, struct ldr_err *err)
 {
     memset(a, 0, sizeof *a);
     a->db = db;
     a->p = p;
-    a->set_id = set_id;
+    a->set_id = set->id;
     ldr_clock_init(&a->clock);
     a->clock.max_ahead_ms = cfg->max_ahead_ms;
     ldr_jsonbuf_init(&a->accepted);
@@ -106,10 +150,12 @@ int hub_apply_init(struct hub_apply *a, sqlite3 *db,
         if (sqlite3_prepare_v3(db, sql[i], -1, SQLITE_PREPARE_PERSISTENT,
                                &a->st[i], NULL) != SQLITE_OK)
             return db_error(db, "preparing the change set", err);
-    if (load_clock(a, err) != 0)
+    if (plan(a, set, err) != 0 || load_clock(a, err) != 0)
         return err->code;
     return load_next_seq(a, err);
 }
+
+static void held_free(struct hub_held *h);
 
 void hub_apply_release(struct hub_apply *a)
 {
@@ -118,6 +164,11 @@ void hub_apply_release(struct hub_apply *a)
     for (size_t i = 0; i < a->nmodels; i++)
         ldr_model_free(a->models[i].model);
     free(a->models);
+    for (size_t i = 0; a->held && i < a->nchanges; i++)
+        held_free(a->held[i]); /* left by a set that failed */
+    free(a->held);
+    free(a->next);
+    hub_units_forget(a);
     ldr_jsonbuf_release(&a->accepted);
     ldr_jsonbuf_release(&a->rejected);
     ldr_jsonbuf_release(&a->body);
@@ -206,13 +257,32 @@ struct found {
     struct ldr_write side[2];
 };
 
+/* A record between changes of the set, as its accepted changes so far
+ * left it. */
+struct hub_held {
+    struct ldr_record rec;
+    json_t *value; /* ldr_record_value(); NULL while there is no record */
+    bool dirty;    /* changed since read or written */
+};
+
+static void held_free(struct hub_held *h)
+{
+    if (!h)
+        return;
+    ldr_record_release(&h->rec);
+    json_decref(h->value);
+    free(h);
+}
+
 /* What happens to one change while it is worked on. */
 struct work {
     const struct ldr_change *ch;
     size_t index;
-    const char *body; /* canonical text, in a->body */
-    struct ldr_record rec;
-    json_t *before, *after; /* before: NULL for a new record */
+    const char *body;      /* canonical text, in a->body */
+    struct hub_held *held; /* the record before the change, once read */
+    struct ldr_record rec; /* a copy of it with the change merged */
+    const json_t *before;  /* held->value: NULL for a new record */
+    json_t *after;
     struct found *found;
     size_t nfound;
     bool oom;
@@ -259,7 +329,6 @@ static void work_release(struct work *w)
         free(w->found[i].value[1]);
     }
     free(w->found);
-    json_decref(w->before);
     json_decref(w->after);
     ldr_record_release(&w->rec);
 }
@@ -386,12 +455,19 @@ static int identity(struct hub_apply *a, struct work *w, bool *done,
     return reject(a, w, "duplicate_stamp", err->msg, err);
 }
 
-static int load_record(struct hub_apply *a, struct work *w, struct ldr_err *err)
+/* Reads the change's record (none for a new one) and holds it. */
+static int load_held(struct hub_apply *a, struct work *w, struct ldr_err *err)
 {
     sqlite3_stmt *st = a->st[HUB_ST_GET_RECORD];
+    struct hub_held *h = calloc(1, sizeof *h);
     json_t *state = NULL;
     int rc;
 
+    if (!h)
+        return ldr_err_set(err, LDR_ENOMEM, "out of memory");
+    ldr_record_init(&h->rec, w->ch->kind, w->ch->record);
+    w->held = h;
+    a->nheld++;
     sqlite3_reset(st);
     sqlite3_bind_text(st, 1, w->ch->kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, w->ch->record, -1, SQLITE_STATIC);
@@ -404,11 +480,11 @@ static int load_record(struct hub_apply *a, struct work *w, struct ldr_err *err)
         return db_error(a->db, "reading the record", err);
     if (rc == SQLITE_DONE)
         return 0; /* a new record */
-    rc = state ? ldr_record_from_json(&w->rec, state, err)
+    rc = state ? ldr_record_from_json(&h->rec, state, err)
                : ldr_err_set(err, LDR_EDB, "record %s %s: damaged state",
                              w->ch->kind, w->ch->record);
     json_decref(state);
-    if (rc == 0 && !(w->before = ldr_record_value(&w->rec)))
+    if (rc == 0 && !(h->value = ldr_record_value(&h->rec)))
         rc = ldr_err_set(err, LDR_ENOMEM, "out of memory");
     return rc;
 }
@@ -506,22 +582,23 @@ static int save_change(struct hub_apply *a, struct work *w, uint64_t seq,
     return rc == SQLITE_DONE ? 0 : db_error(a->db, "logging the change", err);
 }
 
-static int save_record(struct hub_apply *a, struct work *w, struct ldr_err *err)
+static int save_record(struct hub_apply *a, struct hub_held *h,
+                       struct ldr_err *err)
 {
     sqlite3_stmt *st = a->st[HUB_ST_PUT_RECORD];
     int rc;
 
     ldr_jsonbuf_reset(&a->state);
     ldr_jsonbuf_reset(&a->value);
-    ldr_record_write(&a->state, &w->rec);
+    ldr_record_write(&a->state, &h->rec);
     /* for json_extract(), not compared: no need to sort the keys */
-    ldr_jsonbuf_value(&a->value, w->after, false);
+    ldr_jsonbuf_value(&a->value, h->value, false);
     if (a->state.oom || a->value.oom)
         return ldr_err_set(err, LDR_ENOMEM, "out of memory");
     sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, w->rec.kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, w->rec.id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)w->rec.rev);
+    sqlite3_bind_text(st, 1, h->rec.kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, h->rec.id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)h->rec.rev);
     sqlite3_bind_text64(st, 4, a->state.data, a->state.len, SQLITE_STATIC,
                         SQLITE_UTF8);
     sqlite3_bind_text64(st, 5, a->value.data, a->value.len, SQLITE_STATIC,
@@ -531,8 +608,30 @@ static int save_record(struct hub_apply *a, struct work *w, struct ldr_err *err)
     return rc == SQLITE_DONE ? 0 : db_error(a->db, "saving the record", err);
 }
 
+/* The accepted change's record becomes the one held. A person is
+ * written at once: the roster is read from the table. */
+static int hold(struct hub_apply *a, struct work *w, struct ldr_err *err)
+{
+    struct hub_held *h = w->held;
+
+    ldr_record_release(&h->rec);
+    h->rec = w->rec; /* moved */
+    ldr_record_init(&w->rec, w->ch->kind, w->ch->record);
+    json_decref(h->value);
+    h->value = w->after;
+    w->after = NULL;
+    w->before = NULL;
+    h->dirty = true;
+    if (strcmp(h->rec.kind, "person") != 0)
+        return 0;
+    hub_units_forget(a);
+    h->dirty = false;
+    return save_record(a, h, err);
+}
+
 /* The accepted change: logged first (conflicts point at its seq), then
- * its conflicts and the record. */
+ * its conflicts; its record is written after the set's last change to
+ * it (pass_on). */
 static int commit_change(struct hub_apply *a, struct work *w,
                          struct ldr_err *err)
 {
@@ -542,25 +641,26 @@ static int commit_change(struct hub_apply *a, struct work *w,
     if (rc == 0)
         rc = save_conflicts(a, w, seq, err);
     if (rc == 0)
-        rc = save_record(a, w, err);
-    if (rc == 0)
         rc = accept(a, w->index, seq, err);
     if (rc == 0)
         rc = ldr_clock_recv(&a->clock, w->ch->hlc, NULL, err);
     if (rc == 0)
         a->next_seq++;
-    return rc;
+    return rc == 0 ? hold(a, w, err) : rc;
 }
 
-/* Merges the change into the record as it stands, with the seq it will
+/* Merges the change into a copy of the held record, with the seq it will
  * get; the conflicts found wait in `w` until the change is accepted. */
 static int merge(struct hub_apply *a, struct work *w, struct ldr_err *err)
 {
-    int rc =
-        ldr_record_apply(&w->rec, w->ch, a->next_seq, collect_conflict, w, err);
+    int rc = ldr_record_merge(&w->rec, &w->held->rec, err);
 
+    if (rc == 0)
+        rc = ldr_record_apply(&w->rec, w->ch, a->next_seq, collect_conflict, w,
+                              err);
     if (rc == 0 && !(w->after = ldr_record_value(&w->rec)))
         rc = ldr_err_set(err, LDR_ENOMEM, "out of memory");
+    w->before = w->held->value;
     return w->oom ? ldr_err_set(err, LDR_ENOMEM, "out of memory") : rc;
 }
 
@@ -575,7 +675,9 @@ static int settle(struct hub_apply *a, struct work *w, struct ldr_err *err)
         ldr_domain_check(NULL, w->ch->kind, NULL, NULL, err);
         return reject(a, w, "invalid", err->msg, err);
     }
-    if ((rc = load_record(a, w, err)) || (rc = merge(a, w, err)))
+    if (!w->held && (rc = load_held(a, w, err)) != 0)
+        return rc;
+    if ((rc = merge(a, w, err)) != 0)
         return rc;
     if (!hub_may_write(a, w->ch->kind, w->before, w->after, why))
         return reject(a, w, "forbidden", why, err);
@@ -586,27 +688,56 @@ static int settle(struct hub_apply *a, struct work *w, struct ldr_err *err)
     return commit_change(a, w, err);
 }
 
+/*
+ * After change `index`, its record (if read) is held for the set's next
+ * change to it, or else written if changed, and let go. A set that
+ * touches more than HUB_HELD_MAX records at once writes some early; a
+ * later change reads them back.
+ */
+static int pass_on(struct hub_apply *a, size_t index, struct hub_held *h,
+                   struct ldr_err *err)
+{
+    size_t next = a->next[index];
+    int rc = 0;
+
+    if (!h)
+        return 0;
+    if (next != HUB_NO_NEXT && a->nheld <= HUB_HELD_MAX) {
+        a->held[next] = h;
+        return 0;
+    }
+    if (h->dirty)
+        rc = save_record(a, h, err);
+    held_free(h);
+    a->nheld--;
+    return rc;
+}
+
 int hub_apply_change(struct hub_apply *a, size_t index,
                      const struct ldr_change *ch, struct ldr_err *err)
 {
-    struct work w = {.ch = ch, .index = index};
+    struct work w = {.ch = ch, .index = index, .held = a->held[index]};
     char who[LDR_UUID_LEN + LDR_AUTHOR_MAX + 32], why[HUB_WHY_MAX];
     bool done = false;
     int rc = 0;
 
+    a->held[index] = NULL;
     ldr_record_init(&w.rec, ch->kind, ch->record);
     ldr_jsonbuf_reset(&a->body);
     ldr_change_write(&a->body, ch);
-    if (a->body.oom)
-        return ldr_err_set(err, LDR_ENOMEM, "out of memory");
     w.body = a->body.data;
     snprintf(who, sizeof who, "device %s of '%s'", ch->device, ch->author);
-    if (!hub_may_write_as(a->p, ch, why))
+    if (a->body.oom)
+        rc = ldr_err_set(err, LDR_ENOMEM, "out of memory");
+    else if (!hub_may_write_as(a->p, ch, why))
         rc = refuse_sender(a, &w, why, err);
     else if (ldr_clock_check(&a->clock, ch->hlc, who, err) != 0)
         rc = reject(a, &w, "clock_ahead", err->msg, err);
     else if ((rc = identity(a, &w, &done, err)) == 0 && !done)
         rc = settle(a, &w, err);
     work_release(&w);
+    if (rc == 0)
+        return pass_on(a, index, w.held, err);
+    a->held[index] = w.held; /* freed with the set, which is undone */
     return rc;
 }

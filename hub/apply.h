@@ -19,6 +19,11 @@
 #include "ladder/jsonbuf.h"
 
 struct ldr_model;
+struct hub_held; /* apply.c: a record kept between changes of the set */
+struct hub_unit; /* scope.c: a person's unit, looked up once per set */
+
+/* How many records a set keeps in memory at once (a bound on memory). */
+#define HUB_HELD_MAX 128
 
 /* The statements one change set needs, prepared once for the set. */
 enum hub_stmt {
@@ -39,11 +44,22 @@ struct hub_model_slot {
     struct ldr_model *model; /* NULL: the hub lacks it */
 };
 
-/* One change set being applied, inside its transaction. */
+/*
+ * One change set being applied, inside its transaction. A record that
+ * later changes of the set touch again is kept in memory (held) and
+ * written once, after its last change; the log gets every change at once.
+ */
 struct hub_apply {
     sqlite3 *db;
     const struct hub_principal *p;
     const char *set_id;
+    size_t nchanges;
+    size_t *next; /* per change: the set's next change to its record, or
+                     HUB_NO_NEXT */
+    struct hub_held **held; /* per change: its record, held for it */
+    size_t nheld;           /* records held now, at most HUB_HELD_MAX */
+    struct hub_unit *units; /* persons looked up: open addressing */
+    size_t units_cap, units_used;
     struct ldr_clock clock; /* the hub's, from meta 'clock' */
     uint64_t next_seq;      /* the seq the next accepted change gets */
     sqlite3_stmt *st[HUB_ST_COUNT];
@@ -58,21 +74,24 @@ struct hub_apply {
     char forbidden[LDR_ERR_MSG_MAX]; /* the first refusal, for a 403 */
 };
 
+#define HUB_NO_NEXT SIZE_MAX
+
 /*
- * Prepares `a` inside an open write transaction: statements, the hub's
- * clock, the next seq. LDR_EDB / LDR_EBUSY / LDR_ENOMEM with a message.
+ * Prepares `a` for `set` (borrowed until release) inside an open write
+ * transaction: statements, the hub's clock, the next seq, which changes
+ * touch the same record. LDR_EDB / LDR_EBUSY / LDR_ENOMEM with a message.
  * Release with hub_apply_release() in any case.
  */
 int hub_apply_init(struct hub_apply *a, sqlite3 *db,
                    const struct hub_config *cfg, const struct hub_principal *p,
-                   const char *set_id, struct ldr_err *err);
+                   const struct ldr_changeset *set, struct ldr_err *err);
 void hub_apply_release(struct hub_apply *a);
 
 /*
  * Applies change `index` of the set, or rejects it with a code and a
  * message (kept in the rejections table and the answer): either way 0.
- * A negative code only when the database or memory failed; the caller
- * then rolls the whole set back.
+ * Changes go in order, each once. A negative code only when the database
+ * or memory failed; the caller then rolls the whole set back.
  */
 int hub_apply_change(struct hub_apply *a, size_t index,
                      const struct ldr_change *ch, struct ldr_err *err);
@@ -102,10 +121,12 @@ bool hub_may_write(struct hub_apply *a, const char *kind, const json_t *before,
 /*
  * The unit of person `person` (their id, not the record id) on the hub's
  * roster: 1 and the unit in `unit`, 0 if not on the roster, or a
- * negative code when the database failed.
+ * negative code when the database failed. Answers are kept for the set
+ * until hub_units_forget(), which a change to a person record calls.
  */
 int hub_person_unit(struct hub_apply *a, const char *person,
                     char unit[HUB_UNIT_MAX + 1]);
+void hub_units_forget(struct hub_apply *a);
 
 /*
  * An SQL condition true when the caller may read the record aliased `r`

@@ -61,8 +61,9 @@ bool hub_may_write_as(const struct hub_principal *p,
     return true;
 }
 
-int hub_person_unit(struct hub_apply *a, const char *person,
-                    char unit[HUB_UNIT_MAX + 1])
+/* The roster in the database: what hub_person_unit() answers. */
+static int query_unit(struct hub_apply *a, const char *person,
+                      char unit[HUB_UNIT_MAX + 1])
 {
     sqlite3_stmt *st = a->st[HUB_ST_GET_PERSON];
     char id[LDR_UUID_LEN + 1];
@@ -79,6 +80,83 @@ int hub_person_unit(struct hub_apply *a, const char *person,
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return LDR_EDB;
     return rc == SQLITE_ROW;
+}
+
+/* A person looked up during the set, and the answer. */
+struct hub_unit {
+    char *person; /* NULL: a free slot */
+    int found;
+    char unit[HUB_UNIT_MAX + 1];
+};
+
+static size_t hash_text(const char *s)
+{
+    uint64_t h = 14695981039346656037u; /* FNV-1a */
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return (size_t)h;
+}
+
+/* The slot of `person`: theirs, or the free one where they would go. */
+static struct hub_unit *unit_slot(struct hub_apply *a, const char *person)
+{
+    size_t mask = a->units_cap - 1, i = hash_text(person) & mask;
+
+    while (a->units[i].person && strcmp(a->units[i].person, person) != 0)
+        i = (i + 1) & mask;
+    return &a->units[i];
+}
+
+/* Room for one more; at most half full, so that probes stay short. */
+static int units_grow(struct hub_apply *a)
+{
+    struct hub_unit *old = a->units;
+    size_t cap = a->units_cap, grown = cap ? 2 * cap : 64;
+
+    if (2 * (a->units_used + 1) <= cap)
+        return 0;
+    if (!(a->units = calloc(grown, sizeof *a->units))) {
+        a->units = old;
+        return LDR_ENOMEM;
+    }
+    a->units_cap = grown;
+    for (size_t i = 0; i < cap; i++)
+        if (old[i].person)
+            *unit_slot(a, old[i].person) = old[i];
+    free(old);
+    return 0;
+}
+
+int hub_person_unit(struct hub_apply *a, const char *person,
+                    char unit[HUB_UNIT_MAX + 1])
+{
+    struct hub_unit *u;
+    int rc;
+
+    if (units_grow(a) != 0) /* no room to remember: ask again */
+        return query_unit(a, person, unit);
+    u = unit_slot(a, person);
+    if (u->person) {
+        memcpy(unit, u->unit, strlen(u->unit) + 1);
+        return u->found;
+    }
+    rc = query_unit(a, person, unit);
+    if (rc >= 0 && (u->person = strdup(person))) {
+        u->found = rc;
+        memcpy(u->unit, unit, strlen(unit) + 1);
+        a->units_used++;
+    }
+    return rc;
+}
+
+void hub_units_forget(struct hub_apply *a)
+{
+    for (size_t i = 0; i < a->units_cap; i++)
+        free(a->units[i].person);
+    free(a->units);
+    a->units = NULL;
+    a->units_cap = a->units_used = 0;
 }
 
 /* The subject (fixed once set, so the stored one) in the caller's scope. */

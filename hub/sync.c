@@ -163,7 +163,7 @@ static int apply_set(sqlite3 *db, const struct hub_config *cfg,
 {
     struct hub_apply a;
     char *answer = NULL;
-    int rc = hub_apply_init(&a, db, cfg, p, set->id, err);
+    int rc = hub_apply_init(&a, db, cfg, p, set, err);
 
     for (size_t i = 0; rc == 0 && i < set->count; i++)
         rc = hub_apply_change(&a, i, &set->changes[i], err);

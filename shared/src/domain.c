@@ -40,6 +40,16 @@ static const char *more(const char *s)
 
 struct kind;
 
+/*
+ * Where a value is: a chain of member names up to the record's root. The
+ * JSON Pointer text is built only for a message (at_text), so a check
+ * that passes formats nothing.
+ */
+struct at {
+    const struct at *up; /* NULL for a member of the record itself */
+    const char *key;
+};
+
 /* Everything one ldr_domain_check() call needs, passed down as one. */
 struct check {
     const struct ldr_domain_env *env;
@@ -51,7 +61,7 @@ struct check {
     struct ldr_err *err;
 };
 
-typedef int (*check_fn)(struct check *c, const char *ptr, const json_t *v);
+typedef int (*check_fn)(struct check *c, const struct at *at, const json_t *v);
 
 enum {
     REQUIRED = 1, /* present once the record exists */
@@ -102,16 +112,6 @@ static const char *show(char buf[SHOW_MAX], const json_t *v)
     }
 }
 
-/* "<ptr>: expected <what>, got <value>": the shape of most refusals. */
-static int expected(struct check *c, const char *ptr, const char *what,
-                    const json_t *v)
-{
-    char buf[SHOW_MAX];
-
-    return ldr_err_set(c->err, LDR_EINVAL, "%s: expected %s, got %s", ptr, what,
-                       show(buf, v));
-}
-
 /* `base` + "/" + `key` escaped; cut (for messages only) when too long. */
 static void ptr_join(char out[PTR_MAX], const char *base, const char *key)
 {
@@ -123,6 +123,29 @@ static void ptr_join(char out[PTR_MAX], const char *base, const char *key)
     }
     if (ldr_jsonptr_escape(out + n, PTR_MAX - n, key) >= PTR_MAX - n)
         ldr_utf8_trim(out);
+}
+
+/* The JSON Pointer of `at`, joined from the root as the message shows it. */
+static const char *at_text(char out[PTR_MAX], const struct at *at)
+{
+    char base[PTR_MAX];
+
+    if (!at) {
+        out[0] = '\0';
+        return out;
+    }
+    ptr_join(out, at_text(base, at->up), at->key);
+    return out;
+}
+
+/* "<ptr>: expected <what>, got <value>": the shape of most refusals. */
+static int expected(struct check *c, const struct at *at, const char *what,
+                    const json_t *v)
+{
+    char buf[SHOW_MAX], ptr[PTR_MAX];
+
+    return ldr_err_set(c->err, LDR_EINVAL, "%s: expected %s, got %s",
+                       at_text(ptr, at), what, show(buf, v));
 }
 
 /* Appends to the message already in err, cut on a character. */
@@ -138,13 +161,13 @@ static void err_append(struct ldr_err *err, const char *text)
         ldr_utf8_trim(err->msg);
 }
 
-/* A refusal from the model's own checks, placed at `ptr` and told which
+/* A refusal from the model's own checks, placed at `at` and told which
  * version said so (a competency may exist only in a newer one). */
-static int model_refused(struct check *c, const char *ptr)
+static int model_refused(struct check *c, const struct at *at)
 {
-    char tail[64];
+    char tail[64], ptr[PTR_MAX];
 
-    ldr_err_prefix(c->err, "%s: ", ptr);
+    ldr_err_prefix(c->err, "%s: ", at_text(ptr, at));
     snprintf(tail, sizeof tail, "; pinned version %.7s", c->version);
     err_append(c->err, tail);
     return LDR_EINVAL;
@@ -193,67 +216,68 @@ static bool has_control(const char *s)
 }
 
 /* Text of `min`..`max` bytes; one line unless `lines`. */
-static int text_rule(struct check *c, const char *ptr, const json_t *v,
+static int text_rule(struct check *c, const struct at *at, const json_t *v,
                      size_t min, size_t max, bool lines)
 {
     const char *s = text_of(v);
-    char what[96];
-    size_t n;
+    size_t n = s ? strlen(s) : 0;
+    bool bad = !s || (!lines && has_control(s)) || n < min;
+    char what[96], ptr[PTR_MAX];
 
+    if (!bad && n <= max)
+        return 0;
     snprintf(what, sizeof what, "%s%s of at most %zu bytes",
              min ? "non-empty " : "", lines ? "text" : "one line of text", max);
-    n = s ? strlen(s) : 0;
-    if (!s || (!lines && has_control(s)) || n < min)
-        return expected(c, ptr, what, v);
-    if (n > max) /* the text itself would be cut: say how long it is */
-        return ldr_err_set(c->err, LDR_EINVAL, "%s: expected %s, got %zu bytes",
-                           ptr, what, n);
-    return 0;
+    if (bad)
+        return expected(c, at, what, v);
+    /* the text itself would be cut: say how long it is */
+    return ldr_err_set(c->err, LDR_EINVAL, "%s: expected %s, got %zu bytes",
+                       at_text(ptr, at), what, n);
 }
 
-static int check_name(struct check *c, const char *ptr, const json_t *v)
+static int check_name(struct check *c, const struct at *at, const json_t *v)
 {
-    return text_rule(c, ptr, v, 1, NAME_MAX_BYTES, false);
+    return text_rule(c, at, v, 1, NAME_MAX_BYTES, false);
 }
 
-static int check_text(struct check *c, const char *ptr, const json_t *v)
+static int check_text(struct check *c, const struct at *at, const json_t *v)
 {
-    return text_rule(c, ptr, v, 1, TEXT_MAX_BYTES, true);
+    return text_rule(c, at, v, 1, TEXT_MAX_BYTES, true);
 }
 
-static int check_evidence(struct check *c, const char *ptr, const json_t *v)
+static int check_evidence(struct check *c, const struct at *at, const json_t *v)
 {
-    return text_rule(c, ptr, v, 0, TEXT_MAX_BYTES, true);
+    return text_rule(c, at, v, 0, TEXT_MAX_BYTES, true);
 }
 
-static int check_file(struct check *c, const char *ptr, const json_t *v)
+static int check_file(struct check *c, const struct at *at, const json_t *v)
 {
-    return text_rule(c, ptr, v, 1, FILE_MAX_BYTES, false);
+    return text_rule(c, at, v, 1, FILE_MAX_BYTES, false);
 }
 
 /* A user id, as the change format has authors. */
-static int check_author(struct check *c, const char *ptr, const json_t *v)
+static int check_author(struct check *c, const struct at *at, const json_t *v)
 {
     const char *s = text_of(v);
 
     if (!s || !*s || strlen(s) > AUTHOR_MAX_BYTES || has_control(s))
-        return expected(c, ptr,
+        return expected(c, at,
                         "a user id of 1 to 128 bytes without control "
                         "characters",
                         v);
     return 0;
 }
 
-static int check_id(struct check *c, const char *ptr, const json_t *v)
+static int check_id(struct check *c, const struct at *at, const json_t *v)
 {
     if (!ldr_domain_id_valid(text_of(v)))
-        return expected(c, ptr, "an id of 1 to 64 characters A-Z a-z 0-9 . _ -",
+        return expected(c, at, "an id of 1 to 64 characters A-Z a-z 0-9 . _ -",
                         v);
     return 0;
 }
 
 /* A model-format slug: [a-z][a-z0-9-]{0,63}. */
-static int check_slug(struct check *c, const char *ptr, const json_t *v)
+static int check_slug(struct check *c, const struct at *at, const json_t *v)
 {
     const char *s = text_of(v);
     size_t n = s ? strlen(s) : 0;
@@ -263,55 +287,55 @@ static int check_slug(struct check *c, const char *ptr, const json_t *v)
         ok = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
              s[i] == '-';
     if (!ok)
-        return expected(c, ptr,
+        return expected(c, at,
                         "an id of a lowercase letter, then up to 63 "
                         "lowercase letters, digits or '-'",
                         v);
     return 0;
 }
 
-static int check_version(struct check *c, const char *ptr, const json_t *v)
+static int check_version(struct check *c, const struct at *at, const json_t *v)
 {
     const char *s = text_of(v);
 
     if (!s || strlen(s) != 40 || strspn(s, "0123456789abcdef") != 40)
-        return expected(c, ptr,
+        return expected(c, at,
                         "a model version (git blob id, 40 lowercase hex "
                         "digits)",
                         v);
     return 0;
 }
 
-static int check_uuid(struct check *c, const char *ptr, const json_t *v)
+static int check_uuid(struct check *c, const struct at *at, const json_t *v)
 {
     if (!ldr_uuid_valid(text_of(v)))
-        return expected(c, ptr, "a record id (lowercase UUID)", v);
+        return expected(c, at, "a record id (lowercase UUID)", v);
     return 0;
 }
 
-static int check_bool(struct check *c, const char *ptr, const json_t *v)
+static int check_bool(struct check *c, const struct at *at, const json_t *v)
 {
-    return json_is_boolean(v) ? 0 : expected(c, ptr, "true or false", v);
+    return json_is_boolean(v) ? 0 : expected(c, at, "true or false", v);
 }
 
-static int check_count(struct check *c, const char *ptr, const json_t *v)
+static int check_count(struct check *c, const struct at *at, const json_t *v)
 {
     if (!json_is_integer(v) || json_integer_value(v) < 0)
-        return expected(c, ptr, "a whole number of 0 or more", v);
+        return expected(c, at, "a whole number of 0 or more", v);
     return 0;
 }
 
 /* A test result or a performance score. */
-static int check_score(struct check *c, const char *ptr, const json_t *v)
+static int check_score(struct check *c, const struct at *at, const json_t *v)
 {
     double x = json_number_value(v);
 
     if (!json_is_number(v) || !(x >= 0 && x <= 100))
-        return expected(c, ptr, "a number 0..100", v);
+        return expected(c, at, "a number 0..100", v);
     return 0;
 }
 
-static int one_of(struct check *c, const char *ptr, const json_t *v,
+static int one_of(struct check *c, const struct at *at, const json_t *v,
                   const char *const *names, size_t n, const char *what)
 {
     const char *s = text_of(v);
@@ -319,22 +343,22 @@ static int one_of(struct check *c, const char *ptr, const json_t *v,
     for (size_t i = 0; s && i < n; i++)
         if (strcmp(s, names[i]) == 0)
             return 0;
-    return expected(c, ptr, what, v);
+    return expected(c, at, what, v);
 }
 
 static const char *const states[] = {"draft", "submitted", "withdrawn"};
 static const char *const assessment_kinds[] = {"manager", "self", "peer",
                                                "pilot"};
 
-static int check_state(struct check *c, const char *ptr, const json_t *v)
+static int check_state(struct check *c, const struct at *at, const json_t *v)
 {
-    return one_of(c, ptr, v, states, 3, "'draft', 'submitted' or 'withdrawn'");
+    return one_of(c, at, v, states, 3, "'draft', 'submitted' or 'withdrawn'");
 }
 
-static int check_assessment_kind(struct check *c, const char *ptr,
+static int check_assessment_kind(struct check *c, const struct at *at,
                                  const json_t *v)
 {
-    return one_of(c, ptr, v, assessment_kinds, 4,
+    return one_of(c, at, v, assessment_kinds, 4,
                   "'manager', 'self', 'peer' or 'pilot'");
 }
 
@@ -372,143 +396,146 @@ static bool real_date(const char *s)
     return d <= days[m - 1] + (m == 2 && leap);
 }
 
-static int check_date(struct check *c, const char *ptr, const json_t *v)
+static int check_date(struct check *c, const struct at *at, const json_t *v)
 {
     const char *s = text_of(v);
 
     if (!s || !shaped(s, "dddd-dd-dd") || !real_date(s))
-        return expected(c, ptr, "a date YYYY-MM-DD of the calendar", v);
+        return expected(c, at, "a date YYYY-MM-DD of the calendar", v);
     return 0;
 }
 
 /* RFC 3339 in UTC with milliseconds, the one form Ladder writes, so times
  * compare as text. */
-static int check_time(struct check *c, const char *ptr, const json_t *v)
+static int check_time(struct check *c, const struct at *at, const json_t *v)
 {
     const char *s = text_of(v);
 
     if (!s || !shaped(s, "dddd-dd-ddTdd:dd:dd.dddZ") || !real_date(s) ||
         digits(s + 11, 2) > 23 || digits(s + 14, 2) > 59 ||
         digits(s + 17, 2) > 59)
-        return expected(c, ptr, "a UTC time like 2026-11-26T09:12:00.000Z", v);
+        return expected(c, at, "a UTC time like 2026-11-26T09:12:00.000Z", v);
     return 0;
 }
 
 /* ---- values checked against the pinned model version --------------------- */
 
-static int check_grade(struct check *c, const char *ptr, const json_t *v)
+static int check_grade(struct check *c, const struct at *at, const json_t *v)
 {
     const char *s = text_of(v);
 
     if (!s)
-        return expected(c, ptr, "a grade id", v);
+        return expected(c, at, "a grade id", v);
     if (ldr_model_check_grade(c->model, s, c->err))
-        return model_refused(c, ptr);
+        return model_refused(c, at);
     return 0;
 }
 
-static int check_level(struct check *c, const char *ptr, const char *comp,
+static int check_level(struct check *c, const struct at *at, const char *comp,
                        const json_t *v)
 {
     json_int_t level = json_integer_value(v);
+    char ptr[PTR_MAX];
 
     if (!json_is_integer(v))
-        return expected(c, ptr, "a whole number level", v);
+        return expected(c, at, "a whole number level", v);
     if (level < INT_MIN || level > INT_MAX) /* past what the model takes */
         return ldr_err_set(c->err, LDR_EINVAL,
                            "%s: level %" JSON_INTEGER_FORMAT
                            " is not on the scale 1..%zu of model %s",
-                           ptr, level, c->model->nlevels, c->model->id);
+                           at_text(ptr, at), level, c->model->nlevels,
+                           c->model->id);
     if (ldr_model_check_rating(c->model, comp, (int)level, c->err))
-        return model_refused(c, ptr);
+        return model_refused(c, at);
     return 0;
 }
 
 /* One member of `ratings`: {"level": n, "evidence": "..."}, both optional. */
-static int check_rating(struct check *c, const char *ptr, const char *comp,
+static int check_rating(struct check *c, const struct at *at, const char *comp,
                         const json_t *v)
 {
-    char sub[PTR_MAX];
+    char ptr[PTR_MAX];
     const char *key;
     json_t *member;
     int rc = 0;
 
     if (!json_is_object(v))
-        return expected(c, ptr, "an object with 'level' and 'evidence'", v);
+        return expected(c, at, "an object with 'level' and 'evidence'", v);
     json_object_foreach((json_t *)v, key, member)
     {
-        ptr_join(sub, ptr, key);
+        struct at sub = {at, key};
+
         if (strcmp(key, "level") == 0)
-            rc = check_level(c, sub, comp, member);
+            rc = check_level(c, &sub, comp, member);
         else if (strcmp(key, "evidence") == 0)
-            rc = check_evidence(c, sub, member);
+            rc = check_evidence(c, &sub, member);
         else
             rc = ldr_err_set(c->err, LDR_EINVAL,
                              "%s: unknown field of a rating; expected level "
                              "or evidence",
-                             sub);
+                             at_text(ptr, &sub));
         if (rc)
             return rc;
     }
     return 0;
 }
 
-static int check_ratings(struct check *c, const char *ptr, const json_t *v)
+static int check_ratings(struct check *c, const struct at *at, const json_t *v)
 {
-    char sub[PTR_MAX];
     const char *comp;
     json_t *rating;
     int rc;
 
     if (!json_is_object(v))
-        return expected(c, ptr, "an object keyed by competency id", v);
+        return expected(c, at, "an object keyed by competency id", v);
     json_object_foreach((json_t *)v, comp, rating)
     {
-        ptr_join(sub, ptr, comp);
+        struct at sub = {at, comp};
+
         /* level 1 is on every scale: this only asks about the competency */
         if (ldr_model_check_rating(c->model, comp, 1, c->err))
-            return model_refused(c, sub);
-        if ((rc = check_rating(c, sub, comp, rating)))
+            return model_refused(c, &sub);
+        if ((rc = check_rating(c, &sub, comp, rating)))
             return rc;
     }
     return 0;
 }
 
-static int check_answers(struct check *c, const char *ptr, const json_t *v)
+static int check_answers(struct check *c, const struct at *at, const json_t *v)
 {
-    char sub[PTR_MAX];
     const char *question;
     json_t *choice;
 
     if (!json_is_object(v))
-        return expected(c, ptr, "an object keyed by question id", v);
+        return expected(c, at, "an object keyed by question id", v);
     json_object_foreach((json_t *)v, question, choice)
     {
-        ptr_join(sub, ptr, question);
+        struct at sub = {at, question};
+
         if (!text_of(choice))
-            return expected(c, sub, "a choice id", choice);
+            return expected(c, &sub, "a choice id", choice);
         if (ldr_model_check_answer(c->model, question, text_of(choice), c->err))
-            return model_refused(c, sub);
+            return model_refused(c, &sub);
     }
     return 0;
 }
 
-static int check_tests(struct check *c, const char *ptr, const json_t *v)
+static int check_tests(struct check *c, const struct at *at, const json_t *v)
 {
-    char sub[PTR_MAX];
     const char *comp;
     json_t *score;
 
     if (!json_is_object(v))
-        return expected(c, ptr, "an object keyed by competency id", v);
+        return expected(c, at, "an object keyed by competency id", v);
     json_object_foreach((json_t *)v, comp, score)
     {
-        ptr_join(sub, ptr, comp);
+        struct at sub = {at, comp};
+
         if (!json_is_number(score))
-            return expected(c, sub, "a test score 0..100", score);
+            return expected(c, &sub, "a test score 0..100", score);
         if (ldr_model_check_test(c->model, comp, json_number_value(score),
                                  c->err))
-            return model_refused(c, sub);
+            return model_refused(c, &sub);
     }
     return 0;
 }
@@ -830,13 +857,14 @@ static int check_fields(struct check *c, bool model)
 
     json_object_foreach((json_t *)c->after, key, v)
     {
-        ptr_join(ptr, "", key);
+        struct at at = {NULL, key};
+
         if (!(f = find_field(c->kind, key)))
             return ldr_err_set(
-                c->err, LDR_EINVAL, "%s: unknown field of %s; expected %s", ptr,
-                c->kind->a,
+                c->err, LDR_EINVAL, "%s: unknown field of %s; expected %s",
+                at_text(ptr, &at), c->kind->a,
                 field_list(names, sizeof names, c->kind, 0, " or "));
-        if (!(f->flags & MODEL) == !model && (rc = f->check(c, ptr, v)))
+        if (!(f->flags & MODEL) == !model && (rc = f->check(c, &at, v)))
             return rc;
     }
     return 0;

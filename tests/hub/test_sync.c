@@ -1184,6 +1184,177 @@ static void test_sync__pages_move_past_what_the_caller_cannot_see(void **state)
     assert_int_equal(cursor, last);
 }
 
+/* ---- several changes to one record in one set ---------------------------- */
+
+/* The stored state and value of a record are its logged changes applied
+ * in seq order, as separate sets would have left them. */
+static void assert_state_is_its_log(const char *kind, const char *id)
+{
+    struct ldr_record rec;
+    struct ldr_err err = {0};
+    sqlite3_stmt *st;
+    json_t *value, *stored = value_of(kind, id);
+    char *mine;
+
+    ldr_record_init(&rec, kind, id);
+    sqlite3_prepare_v2(db,
+                       "SELECT seq, body FROM changes WHERE kind = ? AND "
+                       "record = ? ORDER BY seq",
+                       -1, &st, NULL);
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *body = (const char *)sqlite3_column_text(st, 1);
+        struct ldr_change ch;
+
+        if (ldr_change_parse(&ch, body, strlen(body), 0, NULL, &err) ||
+            ldr_record_apply(&rec, &ch, (uint64_t)sqlite3_column_int64(st, 0),
+                             NULL, NULL, &err))
+            fail_msg("%s", err.msg);
+        ldr_change_release(&ch);
+    }
+    sqlite3_finalize(st);
+    mine = ldr_record_dump(&rec, NULL);
+    assert_non_null(mine);
+    sqlite3_prepare_v2(db,
+                       "SELECT state FROM records WHERE kind = ? AND id = ?",
+                       -1, &st, NULL);
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), mine);
+    sqlite3_finalize(st);
+    value = ldr_record_value(&rec);
+    assert_true(json_equal(value, stored));
+    json_decref(value);
+    json_decref(stored);
+    free(mine);
+    ldr_record_release(&rec);
+}
+
+static long long level_of(const char *rec, const char *competency)
+{
+    json_t *v = value_of("assessment", rec);
+    long long level = json_integer_value(json_object_get(
+        json_object_get(json_object_get(v, "ratings"), competency), "level"));
+
+    json_decref(v);
+    return level;
+}
+
+static void
+test_sync__changes_to_one_record_in_one_set_apply_in_order(void **state)
+{
+    const char *raise = "{\"/ratings/relationship-maintenance/level\": 4}";
+    const char *wrong = "{\"/ratings/relationship-maintenance/level\": 9}";
+    const char *more = "{\"/ratings/customer-retention/level\": 2}";
+    char one[LDR_UUID_LEN + 1], apart[LDR_UUID_LEN + 1];
+    json_t *answer, *c[4];
+    uint64_t last;
+
+    (void)state;
+    /* in one set: create, raise, a refused edit, another edit (made in
+     * this order, so stamped in it) */
+    c[0] = new_assessment(one, &li, DEV_LI, "E1001", "manager");
+    c[1] = edit(one, &li, DEV_LI, raise, NULL);
+    c[2] = edit(one, &li, DEV_LI, wrong, NULL);
+    c[3] = edit(one, &li, DEV_LI, more, "[\"/ratings/x\"]");
+    answer = post(&li, c[0], c[1], c[2], c[3], NULL);
+    assert_true(seq_of(answer, 1) == seq_of(answer, 0) + 1);
+    assert_rejected(answer, 2, "invalid", "level 9 is not on the scale");
+    last = seq_of(answer, 3);
+    assert_true(last == seq_of(answer, 1) + 1);
+    json_decref(answer);
+    assert_int_equal(scalar("SELECT max(rev) FROM records"), last);
+
+    /* the same changes, one set each */
+    json_decref(post(
+        &li, new_assessment(apart, &li, DEV_LI, "E1001", "manager"), NULL));
+    json_decref(post(&li, edit(apart, &li, DEV_LI, raise, NULL), NULL));
+    answer = post(&li, edit(apart, &li, DEV_LI, wrong, NULL), NULL);
+    assert_rejected(answer, 0, "invalid", "level 9 is not on the scale");
+    json_decref(answer);
+    json_decref(
+        post(&li, edit(apart, &li, DEV_LI, more, "[\"/ratings/x\"]"), NULL));
+
+    assert_int_equal(level_of(one, "relationship-maintenance"), 4);
+    assert_int_equal(level_of(one, "customer-retention"), 2);
+    assert_int_equal(level_of(apart, "relationship-maintenance"), 4);
+    assert_int_equal(level_of(apart, "customer-retention"), 2);
+    assert_state_is_its_log("assessment", one);
+    assert_state_is_its_log("assessment", apart);
+}
+
+/* A person put on the roster by a set counts for the set's later changes,
+ * though the set refused an assessment of them before. */
+static void test_sync__the_roster_a_set_changes_counts_at_once(void **state)
+{
+    char person[LDR_UUID_LEN + 1], first[LDR_UUID_LEN + 1],
+        second[LDR_UUID_LEN + 1];
+    json_t *answer, *c[4];
+
+    (void)state;
+    person_record(person, "E3001");
+    c[0] = new_assessment(first, &hr, DEV_HR, "E3001", "manager");
+    c[1] = change("person", person, DEV_HR, hr.id, 0,
+                  "{\"/id\": \"E3001\", \"/name\": \"陈静\", \"/unit\": "
+                  "\"north\", \"/grade\": \"am2\"}",
+                  NULL);
+    c[2] = new_assessment(second, &hr, DEV_HR, "E3001", "manager");
+    c[3] = change("person", person, DEV_HR, hr.id, 0, "{\"/unit\": \"east\"}",
+                  NULL);
+    answer = post(&hr, c[0], c[1], c[2], c[3], NULL);
+    assert_rejected(answer, 0, "forbidden",
+                    "subject 'E3001' is not a person on the roster");
+    assert_true(seq_of(answer, 1) > 0);
+    assert_true(seq_of(answer, 2) > 0);
+    assert_rejected(answer, 3, "forbidden",
+                    "unit 'east' is outside your scope");
+    json_decref(answer);
+    assert_null(value_of("assessment", first));
+    assert_state_is_its_log("person", person);
+    assert_state_is_its_log("assessment", second);
+}
+
+/* More records than a set keeps in memory, each changed twice, the
+ * changes interleaved: every record still ends as its log says. */
+static void test_sync__a_set_over_many_records_keeps_each_whole(void **state)
+{
+    enum { N = 140 };
+    static char recs[N][LDR_UUID_LEN + 1];
+    json_t *changes = json_array(), *doc, *answer;
+    char id[LDR_UUID_LEN + 1], *body;
+    int status;
+
+    (void)state;
+    for (size_t i = 0; i < N; i++)
+        json_array_append_new(
+            changes, new_assessment(recs[i], &li, DEV_LI, "E1001", "manager"));
+    for (size_t i = 0; i < N; i++)
+        json_array_append_new(
+            changes,
+            edit(recs[i], &li, DEV_LI,
+                 i % 2 ? "{\"/ratings/relationship-maintenance/level\": 5}"
+                       : "{\"/ratings/relationship-maintenance/level\": 0}",
+                 NULL));
+    assert_int_equal(ldr_uuid_v7(id, NULL), 0);
+    doc = json_pack("{s:s, s:o}", "id", id, "changes", changes);
+    body = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    answer = post_text(&li, body, &status);
+    assert_int_equal(status, 200);
+    assert_int_equal(json_array_size(json_object_get(answer, "accepted")),
+                     N + N / 2);
+    assert_rejected(answer, N, "invalid", "level 0 is not on the scale");
+    json_decref(answer);
+    free(body);
+    for (size_t i = 0; i < N; i++) {
+        assert_int_equal(level_of(recs[i], "relationship-maintenance"),
+                         i % 2 ? 5 : 3);
+        assert_state_is_its_log("assessment", recs[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1205,6 +1376,10 @@ int main(void)
         cmocka_unit_test(test_sync__concurrent_writes_are_journalled),
         cmocka_unit_test(test_sync__pulls_rebuild_the_hub_state),
         cmocka_unit_test(test_sync__pages_move_past_what_the_caller_cannot_see),
+        cmocka_unit_test(
+            test_sync__changes_to_one_record_in_one_set_apply_in_order),
+        cmocka_unit_test(test_sync__the_roster_a_set_changes_counts_at_once),
+        cmocka_unit_test(test_sync__a_set_over_many_records_keeps_each_whole),
     };
 
     /* the tests share one hub, in order: each builds on the roster the
