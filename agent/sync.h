@@ -43,7 +43,7 @@ struct sync_opts {
 };
 
 #define SYNC_BATCH 1000
-#define SYNC_SET_BYTES (4u << 20) /* a set is closed past this many bytes */
+#define SYNC_SET_BYTES (1u << 20) /* a set is closed past this many bytes */
 #define SYNC_PAGE 250 /* a page is held whole while merged: bounds memory */
 #define SYNC_ATTEMPTS 5
 
