@@ -50,6 +50,11 @@ bool hub_in_scope(const struct hub_principal *p, const char *unit)
 #define HUB_WAL_PRAGMAS                                                        \
     "PRAGMA wal_autocheckpoint = 8192; PRAGMA journal_size_limit = 67108864"
 
+/* Every server thread holds a connection: 1 MiB of page cache each (the
+ * default is 2), the operating system's cache holding the rest, so the
+ * hub's memory stays small as threads are added. */
+#define HUB_CACHE_PRAGMA "PRAGMA cache_size = -1024"
+
 int hub_db_open(sqlite3 **out, const char *dir, struct ldr_err *err)
 {
     char path[HUB_PATH_MAX];
@@ -65,7 +70,8 @@ int hub_db_open(sqlite3 **out, const char *dir, struct ldr_err *err)
      * survive a power cut too, not only a crash of the process */
     if (ldr_db_exec(*out, "PRAGMA synchronous = FULL", "setting synchronous",
                     err) != 0 ||
-        ldr_db_exec(*out, HUB_WAL_PRAGMAS, "setting the WAL size", err) != 0) {
+        ldr_db_exec(*out, HUB_WAL_PRAGMAS, "setting the WAL size", err) != 0 ||
+        ldr_db_exec(*out, HUB_CACHE_PRAGMA, "setting the cache", err) != 0) {
         sqlite3_close(*out);
         *out = NULL;
         return err->code;
