@@ -509,8 +509,8 @@ static int check_domain(struct hub_apply *a, struct work *w, const char **code,
     if (rc == LDR_ENOTFOUND) {
         *code = "model_unknown";
         ldr_err_set(err, rc,
-                    "model %.64s@%.40s is not on the hub; an admin adds it "
-                    "with 'ladder-hub model add'",
+                    "model %.64s@%.40s is not on the hub; HR publishes it "
+                    "('ladder-hub model publish' or a git push)",
                     text_of(w->after, "model"), text_of(w->after, "version"));
         return 0;
     }
