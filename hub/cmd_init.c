@@ -89,34 +89,6 @@ struct init {
 
 /* ---- messages ---- */
 
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static int fail(const char *fmt, ...)
-{
-    va_list ap;
-
-    fputs("ladder-hub init: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return LDR_EXIT_FAIL;
-}
-
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-
-    fputs("ladder-hub init: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\nusage: ladder-hub init %s\n", cmd_init_usage);
-    return LDR_EXIT_USAGE;
-}
-
 /* ---- arguments ---- */
 
 /* Adds a certificate name once, lowercased (DNS names ignore case). */
@@ -126,16 +98,17 @@ static int add_name(struct init *in, const char *name)
     size_t len;
 
     if (!hub_tls_name_valid(name))
-        return usage_error("--hostname '%s': expected a DNS name (letters, "
-                           "digits, '-' and dots) or an IP address",
-                           name);
+        return hub_usage("init", cmd_init_usage,
+                         "--hostname '%s': expected a DNS name (letters, "
+                         "digits, '-' and dots) or an IP address",
+                         name);
     for (size_t i = 0; i < in->nnames; i++)
         if (strcasecmp(in->names[i], name) == 0)
             return 0;
     if (in->nnames == HUB_TLS_MAX_NAMES)
-        return usage_error("too many --hostname names: at most %zu",
-                           HUB_TLS_MAX_NAMES -
-                               sizeof loopback_names / sizeof *loopback_names);
+        return hub_usage(
+            "init", cmd_init_usage, "too many --hostname names: at most %zu",
+            HUB_TLS_MAX_NAMES - sizeof loopback_names / sizeof *loopback_names);
     copy = in->names[in->nnames];
     len = strlen(name); /* at most HUB_TLS_NAME_MAX: the name is valid */
     for (size_t i = 0; i <= len; i++)
@@ -147,8 +120,10 @@ static int add_name(struct init *in, const char *name)
 static int opt_error(char **argv, int c)
 {
     if (c == ':')
-        return usage_error("option '%s' needs a value", argv[optind - 1]);
-    return usage_error("unknown option '%s'", argv[optind - 1]);
+        return hub_usage("init", cmd_init_usage, "option '%s' needs a value",
+                         argv[optind - 1]);
+    return hub_usage("init", cmd_init_usage, "unknown option '%s'",
+                     argv[optind - 1]);
 }
 
 /* Takes DIR without trailing slashes ("/" stays "/"). */
@@ -157,9 +132,9 @@ static int set_dir(struct init *in, const char *dir)
     size_t len = strlen(dir);
 
     if (len == 0)
-        return usage_error("DIR is empty");
+        return hub_usage("init", cmd_init_usage, "DIR is empty");
     if (len >= sizeof in->dir - 64) /* room for the staging suffix */
-        return usage_error("DIR is too long: %s", dir);
+        return hub_usage("init", cmd_init_usage, "DIR is too long: %s", dir);
     while (len > 1 && dir[len - 1] == '/')
         len--;
     memcpy(in->dir, dir, len);
@@ -200,15 +175,18 @@ static int parse(struct init *in, int argc, char **argv)
         }
     }
     if (optind >= argc)
-        return usage_error("DIR is required");
+        return hub_usage("init", cmd_init_usage, "DIR is required");
     if (optind + 1 < argc)
-        return usage_error("unexpected argument '%s'", argv[optind + 1]);
+        return hub_usage("init", cmd_init_usage, "unexpected argument '%s'",
+                         argv[optind + 1]);
     if (!in->cert != !in->key)
-        return usage_error("--cert and --key go together");
+        return hub_usage("init", cmd_init_usage,
+                         "--cert and --key go together");
     if (in->cert && hostname)
-        return usage_error("--hostname is for the certificate init makes; "
-                           "with --cert the names are those in your "
-                           "certificate");
+        return hub_usage("init", cmd_init_usage,
+                         "--hostname is for the certificate init makes; "
+                         "with --cert the names are those in your "
+                         "certificate");
     for (size_t i = 0; i < sizeof loopback_names / sizeof *loopback_names; i++)
         if ((rc = add_name(in, loopback_names[i])) != 0)
             return rc;
@@ -482,7 +460,7 @@ static int print_json(const char *dir, const struct hub_tls_info *ca,
     text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(doc);
     if (!text)
-        return fail("out of memory");
+        return hub_fail("init", NULL, "out of memory");
     puts(text);
     free(text);
     return LDR_EXIT_OK;
@@ -496,7 +474,7 @@ static int report(const struct init *in)
     int rc;
 
     if (!cert)
-        return fail("out of memory");
+        return hub_fail("init", NULL, "out of memory");
     if (!realpath(in->dir, dir))
         snprintf(dir, sizeof dir, "%s", in->dir);
     snprintf(path, sizeof path, "%s/" HUB_CERT_FILE, dir);
@@ -507,7 +485,7 @@ static int report(const struct init *in)
         rc = hub_tls_inspect(ca, path, &err);
     }
     if (rc != 0)
-        rc = fail("'%s' is made, but: %s", dir, err.msg);
+        rc = hub_fail("init", NULL, "'%s' is made, but: %s", dir, err.msg);
     else if (in->json)
         rc = print_json(dir, ca, cert);
     else
@@ -523,10 +501,10 @@ int cmd_init(int argc, char **argv)
     int rc;
 
     if (!in)
-        return fail("out of memory");
+        return hub_fail("init", NULL, "out of memory");
     rc = parse(in, argc, argv);
     if (rc == 0 && build(in, &err) != 0)
-        rc = fail("%s", err.msg);
+        rc = hub_fail("init", NULL, "%s", err.msg);
     if (rc == 0)
         rc = report(in);
     free(in);

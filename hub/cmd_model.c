@@ -63,36 +63,7 @@ const char cmd_model_usage[] =
     "           checks every push to main with this ladder-hub (init\n"
     "           installs it; run this after moving the binary)";
 
-static int usage_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-
-    fputs("ladder-hub model: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\nusage: ladder-hub model %s\n", cmd_model_usage);
-    return LDR_EXIT_USAGE;
-}
-
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
 static const char *subcommand = "add"; /* for messages */
-
-static int fail(const char *fmt, ...)
-{
-    va_list ap;
-
-    fprintf(stderr, "ladder-hub model %s: ", subcommand);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return LDR_EXIT_FAIL;
-}
 
 static int print_json(json_t *value)
 {
@@ -101,7 +72,7 @@ static int print_json(json_t *value)
 
     json_decref(value);
     if (!text)
-        return fail("out of memory");
+        return hub_fail("model", subcommand, "out of memory");
     puts(text);
     free(text);
     return LDR_EXIT_OK;
@@ -121,15 +92,17 @@ static int add_args(struct add_opts *o, int argc, char **argv)
         if (strcmp(argv[i], "--json") == 0)
             o->json = true;
         else if (argv[i][0] == '-' && argv[i][1] != '\0')
-            return usage_error("unknown option '%s'", argv[i]);
+            return hub_usage("model", cmd_model_usage, "unknown option '%s'",
+                             argv[i]);
         else if (n == 2)
-            return usage_error("add takes DIR and FILE; '%s' is one too many",
-                               argv[i]);
+            return hub_usage("model", cmd_model_usage,
+                             "add takes DIR and FILE; '%s' is one too many",
+                             argv[i]);
         else
             pos[n++] = argv[i];
     }
     if (n != 2)
-        return usage_error("add needs DIR and FILE");
+        return hub_usage("model", cmd_model_usage, "add needs DIR and FILE");
     o->dir = pos[0];
     o->file = pos[1];
     return 0;
@@ -164,7 +137,7 @@ static int print_problems(const struct ldr_problems *p, bool json,
         print_json(json_pack("{s:b, s:o}", "ok", 0, "problems", list));
     else
         json_decref(list);
-    return fail("%s: %s%s", file, summary, outcome);
+    return hub_fail("model", subcommand, "%s: %s%s", file, summary, outcome);
 }
 
 static int open_hub(sqlite3 **db, const char *dir)
@@ -175,10 +148,11 @@ static int open_hub(sqlite3 **db, const char *dir)
     *db = NULL;
     snprintf(path, sizeof path, "%s/" HUB_DB_FILE, dir);
     if (access(path, F_OK) != 0)
-        return fail("no hub database in %s: run 'ladder-hub init %s' first",
-                    dir, dir);
+        return hub_fail("model", subcommand,
+                        "no hub database in %s: run 'ladder-hub init %s' first",
+                        dir, dir);
     if (hub_db_open(db, dir, &err) != 0)
-        return fail("%s", err.msg);
+        return hub_fail("model", subcommand, "%s", err.msg);
     return 0;
 }
 
@@ -190,12 +164,13 @@ static int save(const struct add_opts *o, const struct ldr_model *m)
     bool added = false;
     struct ldr_err err = {0};
     sqlite3 *db = NULL;
-    int rc = text ? open_hub(&db, o->dir) : fail("out of memory");
+    int rc = text ? open_hub(&db, o->dir)
+                  : hub_fail("model", subcommand, "out of memory");
 
     if (rc == 0) {
         ldr_model_version(version, text, len);
         if (hub_model_record(db, text, len, version, &added, &err) != 0)
-            rc = fail("%s", err.msg);
+            rc = hub_fail("model", subcommand, "%s", err.msg);
     }
     sqlite3_close(db);
     free(text);
@@ -225,7 +200,7 @@ static int model_add(int argc, char **argv)
         rc = print_problems(&problems, o.json, o.file, err.msg,
                             "; nothing added");
     else if (rc)
-        rc = fail("%s", err.msg);
+        rc = hub_fail("model", subcommand, "%s", err.msg);
     else
         rc = save(&o, model);
     ldr_model_free(model);
@@ -278,12 +253,14 @@ static int git_option(struct git_opts *o, int allowed, int argc, char **argv,
         else if (git_options[k].flag == OPT_CANONICAL)
             o->canonical = true;
         else if (*i + 1 >= argc)
-            return usage_error("%s needs a value", argv[*i]);
+            return hub_usage("model", cmd_model_usage, "%s needs a value",
+                             argv[*i]);
         else
             *(const char **)((char *)o + git_options[k].value) = argv[++*i];
         return 0;
     }
-    return usage_error("unknown option '%s' for %s", argv[*i], subcommand);
+    return hub_usage("model", cmd_model_usage, "unknown option '%s' for %s",
+                     argv[*i], subcommand);
 }
 
 static int git_args(struct git_opts *o, int allowed, int min, int max, int argc,
@@ -295,14 +272,16 @@ static int git_args(struct git_opts *o, int allowed, int min, int max, int argc,
         if (argv[i][0] == '-' && argv[i][1] != '\0')
             rc = git_option(o, allowed, argc, argv, &i);
         else if (o->npos == max)
-            rc = usage_error("'%s' is one argument too many", argv[i]);
+            rc = hub_usage("model", cmd_model_usage,
+                           "'%s' is one argument too many", argv[i]);
         else
             o->pos[o->npos++] = argv[i];
         if (rc)
             return rc;
     }
     if (o->npos < min)
-        return usage_error("%s needs more arguments", subcommand);
+        return hub_usage("model", cmd_model_usage, "%s needs more arguments",
+                         subcommand);
     return 0;
 }
 
@@ -341,14 +320,15 @@ static int model_check(int argc, char **argv)
     if (rc)
         return rc;
     if (!(text = read_input(o.pos[0], &len)))
-        return fail("cannot read '%s': %s", o.pos[0], strerror(errno));
+        return hub_fail("model", subcommand, "cannot read '%s': %s", o.pos[0],
+                        strerror(errno));
     opt = (struct hub_check){o.id, o.canonical};
     rc = hub_git_check(NULL, text, len, &opt, &problems, &err);
     free(text);
     if (rc == LDR_EINVAL && problems.count)
         rc = print_problems(&problems, o.json, o.pos[0], err.msg, "");
     else if (rc)
-        rc = fail("%s", err.msg);
+        rc = hub_fail("model", subcommand, "%s", err.msg);
     else if (o.json)
         rc = print_json(json_pack("{s:b, s:[]}", "ok", 1, "problems"));
     else
@@ -362,7 +342,7 @@ static int open_git(struct hub_git **g, const char *dir)
     struct ldr_err err = {0};
 
     if (hub_git_open(g, dir, &err) != 0)
-        return fail("%s", err.msg);
+        return hub_fail("model", subcommand, "%s", err.msg);
     return 0;
 }
 
@@ -381,7 +361,7 @@ static int record_version(const char *dir, const char *text, size_t len,
         return 0; /* DIR is the bare repository itself */
     rc = open_hub(&db, dir);
     if (rc == 0 && hub_model_record(db, text, len, version, NULL, &err) != 0)
-        rc = fail("%s", err.msg);
+        rc = hub_fail("model", subcommand, "%s", err.msg);
     sqlite3_close(db);
     return rc;
 }
@@ -415,7 +395,7 @@ static int publish(const struct git_opts *o, const char *text, size_t len)
     int rc = 0;
 
     if (hub_git_parse_author(name, email, sizeof name, o->author, &err) != 0)
-        return usage_error("%s", err.msg);
+        return hub_usage("model", cmd_model_usage, "%s", err.msg);
     if ((rc = open_git(&g, o->pos[0])) != 0)
         return rc;
     rc = hub_git_publish(&out, g, &in, &problems, &err);
@@ -423,7 +403,7 @@ static int publish(const struct git_opts *o, const char *text, size_t len)
         rc = print_problems(&problems, o->json, o->pos[1], err.msg,
                             "; nothing published");
     else if (rc)
-        rc = fail("%s", err.msg);
+        rc = hub_fail("model", subcommand, "%s", err.msg);
     else if ((rc = record_version(o->pos[0], text, len, out.version)) == 0)
         rc = print_published(&out, o->tag, o->json);
     ldr_problems_release(&problems);
@@ -442,9 +422,11 @@ static int model_publish(int argc, char **argv)
     if (rc)
         return rc;
     if (!o.author || !o.message)
-        return usage_error("publish needs --author and --message");
+        return hub_usage("model", cmd_model_usage,
+                         "publish needs --author and --message");
     if (!(text = read_input(o.pos[1], &len)))
-        return fail("cannot read '%s': %s", o.pos[1], strerror(errno));
+        return hub_fail("model", subcommand, "cannot read '%s': %s", o.pos[1],
+                        strerror(errno));
     rc = publish(&o, text, len);
     free(text);
     return rc;
@@ -461,7 +443,7 @@ static int model_list(int argc, char **argv)
     if (rc || (rc = open_git(&g, o.pos[0])) != 0)
         return rc;
     if (hub_git_list(&list, g, &err) != 0)
-        rc = fail("%s", err.msg);
+        rc = hub_fail("model", subcommand, "%s", err.msg);
     else if (o.json)
         rc = print_json(hub_model_list_json(&list));
     for (size_t i = 0; rc == 0 && !o.json && i < list.count; i++) {
@@ -499,7 +481,7 @@ static int model_versions(int argc, char **argv)
         return rc;
     if (hub_git_versions(&v, g, o.pos[1], &err) != 0) {
         hub_git_free(g);
-        return fail("%s", err.msg);
+        return hub_fail("model", subcommand, "%s", err.msg);
     }
     if (o.json)
         rc = print_json(hub_versions_json(&v));
@@ -521,9 +503,9 @@ static int model_show(int argc, char **argv)
     if (rc || (rc = open_git(&g, o.pos[0])) != 0)
         return rc;
     if (hub_git_show(&file, g, o.pos[1], o.pos[2], &err) != 0)
-        rc = fail("%s", err.msg);
+        rc = hub_fail("model", subcommand, "%s", err.msg);
     else if (fwrite(file.text, 1, file.len, stdout) != file.len)
-        rc = fail("cannot write the model");
+        rc = hub_fail("model", subcommand, "cannot write the model");
     hub_model_file_release(&file);
     hub_git_free(g);
     return rc;
@@ -539,7 +521,7 @@ static int model_hook(int argc, char **argv)
     if (rc || (rc = open_git(&g, o.pos[0])) != 0)
         return rc;
     if (hub_git_install_hook(hub_git_path(g), NULL, &err) != 0)
-        rc = fail("%s", err.msg);
+        rc = hub_fail("model", subcommand, "%s", err.msg);
     else
         printf("installed %shooks/pre-receive: pushes to main are checked "
                "with this ladder-hub\n",
@@ -560,12 +542,13 @@ static const struct {
 int cmd_model(int argc, char **argv)
 {
     if (argc < 2)
-        return usage_error("which subcommand?");
+        return hub_usage("model", cmd_model_usage, "which subcommand?");
     for (size_t i = 0; i < sizeof subcommands / sizeof *subcommands; i++) {
         if (strcmp(argv[1], subcommands[i].name) == 0) {
             subcommand = subcommands[i].name;
             return subcommands[i].run(argc - 1, argv + 1);
         }
     }
-    return usage_error("unknown subcommand '%s'", argv[1]);
+    return hub_usage("model", cmd_model_usage, "unknown subcommand '%s'",
+                     argv[1]);
 }

@@ -37,23 +37,6 @@ const char cmd_serve_usage[] =
     "  --max-ahead SECONDS refuse clock stamps further ahead of this\n"
     "                      machine's clock (default 600)";
 
-static int usage_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-
-    fputs("ladder-hub serve: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs("\nusage: ladder-hub serve ", stderr);
-    fputs(cmd_serve_usage, stderr);
-    fputc('\n', stderr);
-    return LDR_EXIT_USAGE;
-}
-
 /* A whole decimal number from 1 to `max`, or 0. */
 static unsigned long long number(const char *text, unsigned long long max)
 {
@@ -80,28 +63,33 @@ static int parse_option(struct hub_serve_options *o, int ch, char **argv)
         return 0;
     case 'b':
         if (!(v = number(optarg, SIZE_MAX / 2)))
-            return usage_error("--max-body: expected a number of bytes, "
-                               "got '%s'",
-                               optarg);
+            return hub_usage("serve", cmd_serve_usage,
+                             "--max-body: expected a number of bytes, "
+                             "got '%s'",
+                             optarg);
         o->max_body = (size_t)v;
         return 0;
     case 't':
         if (!(v = number(optarg, HUB_MAX_THREADS)))
-            return usage_error("--threads: expected 1 to %d, got '%s'",
-                               HUB_MAX_THREADS, optarg);
+            return hub_usage("serve", cmd_serve_usage,
+                             "--threads: expected 1 to %d, got '%s'",
+                             HUB_MAX_THREADS, optarg);
         o->threads = (unsigned)v;
         return 0;
     case 'a':
         if (!(v = number(optarg, 366ull * 86400)))
-            return usage_error("--max-ahead: expected a number of seconds, "
-                               "got '%s'",
-                               optarg);
+            return hub_usage("serve", cmd_serve_usage,
+                             "--max-ahead: expected a number of seconds, "
+                             "got '%s'",
+                             optarg);
         o->sync.max_ahead_ms = v * 1000;
         return 0;
     case ':':
-        return usage_error("%s needs a value", argv[optind - 1]);
+        return hub_usage("serve", cmd_serve_usage, "%s needs a value",
+                         argv[optind - 1]);
     default:
-        return usage_error("unknown option '%s'", argv[optind - 1]);
+        return hub_usage("serve", cmd_serve_usage, "unknown option '%s'",
+                         argv[optind - 1]);
     }
 }
 
@@ -121,9 +109,11 @@ static int parse_options(struct hub_serve_options *o, int argc, char **argv)
         if ((rc = parse_option(o, ch, argv)) != 0)
             return rc;
     if (optind >= argc)
-        return usage_error("which data directory? give DIR");
+        return hub_usage("serve", cmd_serve_usage,
+                         "which data directory? give DIR");
     if (optind + 1 < argc)
-        return usage_error("unexpected argument '%s'", argv[optind + 1]);
+        return hub_usage("serve", cmd_serve_usage, "unexpected argument '%s'",
+                         argv[optind + 1]);
     o->dir = argv[optind];
     return 0;
 }

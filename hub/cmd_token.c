@@ -38,35 +38,6 @@ const char cmd_token_usage[] =
     "\"created\", \"revoked\"}])\n"
     "  revoke   refuse token ID from now on (--json: {\"id\", \"revoked\"})";
 
-static int usage_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-
-    fputs("ladder-hub token: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\nusage: ladder-hub token %s\n", cmd_token_usage);
-    return LDR_EXIT_USAGE;
-}
-
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int fail(const char *fmt, ...)
-{
-    va_list ap;
-
-    fputs("ladder-hub token: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return LDR_EXIT_FAIL;
-}
-
 /* Opens the database of the hub in `dir`, which 'ladder-hub init' made. */
 static int open_hub(sqlite3 **db, const char *dir)
 {
@@ -76,10 +47,11 @@ static int open_hub(sqlite3 **db, const char *dir)
     *db = NULL;
     snprintf(path, sizeof path, "%s/" HUB_DB_FILE, dir);
     if (access(path, F_OK) != 0)
-        return fail("no hub database in %s: run 'ladder-hub init %s' first",
-                    dir, dir);
+        return hub_fail("token", NULL,
+                        "no hub database in %s: run 'ladder-hub init %s' first",
+                        dir, dir);
     if (hub_db_open(db, dir, &err) != 0)
-        return fail("%s", err.msg);
+        return hub_fail("token", NULL, "%s", err.msg);
     return 0;
 }
 
@@ -90,7 +62,7 @@ static int print_json(json_t *value)
 
     json_decref(value);
     if (!text)
-        return fail("out of memory");
+        return hub_fail("token", NULL, "out of memory");
     puts(text);
     free(text);
     return LDR_EXIT_OK;
@@ -124,15 +96,17 @@ static int add_args(struct add_opts *o, int argc, char **argv)
         else if (c == 'j')
             o->json = true;
         else
-            return usage_error(c == ':' ? "option '%s' needs a value"
-                                        : "unknown option '%s'",
-                               argv[optind - 1]);
+            return hub_usage("token", cmd_token_usage,
+                             c == ':' ? "option '%s' needs a value"
+                                      : "unknown option '%s'",
+                             argv[optind - 1]);
     }
     if (optind != argc - 1)
-        return usage_error("add needs one DIR");
+        return hub_usage("token", cmd_token_usage, "add needs one DIR");
     o->dir = argv[optind];
     if (!o->principal || !o->role)
-        return usage_error("add needs --principal ID and --role ROLE");
+        return hub_usage("token", cmd_token_usage,
+                         "add needs --principal ID and --role ROLE");
     return 0;
 }
 
@@ -146,23 +120,28 @@ static int parse_scope(struct hub_principal *p, const char *scope)
         char unit[HUB_UNIT_MAX + 1];
 
         if (n > HUB_UNIT_MAX)
-            return usage_error("--scope: unit '%.64s...' is longer than %d "
-                               "bytes",
-                               s, HUB_UNIT_MAX);
+            return hub_usage("token", cmd_token_usage,
+                             "--scope: unit '%.64s...' is longer than %d "
+                             "bytes",
+                             s, HUB_UNIT_MAX);
         memcpy(unit, s, n);
         unit[n] = '\0';
         if (!ldr_domain_id_valid(unit))
-            return usage_error("--scope: unit '%s': expected 1 to 64 "
-                               "letters, digits, '.', '_', '-'",
-                               unit);
+            return hub_usage("token", cmd_token_usage,
+                             "--scope: unit '%s': expected 1 to 64 "
+                             "letters, digits, '.', '_', '-'",
+                             unit);
         if (hub_in_scope(p, unit))
-            return usage_error("--scope: unit '%s' is given twice", unit);
+            return hub_usage("token", cmd_token_usage,
+                             "--scope: unit '%s' is given twice", unit);
         if (p->nunits == HUB_MAX_UNITS)
-            return usage_error("--scope: more than %d units", HUB_MAX_UNITS);
+            return hub_usage("token", cmd_token_usage,
+                             "--scope: more than %d units", HUB_MAX_UNITS);
         memcpy(p->units[p->nunits++], unit, n + 1);
         s += n;
         if (*s == ',' && !*++s)
-            return usage_error("--scope: a unit is missing after the last ','");
+            return hub_usage("token", cmd_token_usage,
+                             "--scope: a unit is missing after the last ','");
     }
     return 0;
 }
@@ -173,18 +152,21 @@ static int make_principal(struct hub_principal *p, const struct add_opts *o)
 
     memset(p, 0, sizeof *p);
     if (!ldr_domain_id_valid(o->principal))
-        return usage_error("--principal '%s': expected 1 to 64 letters, "
-                           "digits, '.', '_', '-' (the user's 'ladder init "
-                           "--user' id)",
-                           o->principal);
+        return hub_usage("token", cmd_token_usage,
+                         "--principal '%s': expected 1 to 64 letters, "
+                         "digits, '.', '_', '-' (the user's 'ladder init "
+                         "--user' id)",
+                         o->principal);
     if (role < 0)
-        return usage_error("--role '%s': expected assessor, trainer, hr or "
-                           "admin",
-                           o->role);
+        return hub_usage("token", cmd_token_usage,
+                         "--role '%s': expected assessor, trainer, hr or "
+                         "admin",
+                         o->role);
     snprintf(p->id, sizeof p->id, "%s", o->principal);
     p->role = (enum hub_role)role;
     if (p->role != HUB_ADMIN && (!o->scope || !*o->scope))
-        return usage_error("a %s token needs --scope UNIT[,UNIT...]", o->role);
+        return hub_usage("token", cmd_token_usage,
+                         "a %s token needs --scope UNIT[,UNIT...]", o->role);
     return parse_scope(p, o->scope);
 }
 
@@ -221,7 +203,7 @@ static int token_add(int argc, char **argv)
     if (rc || (rc = make_principal(&p, &o)) || (rc = open_hub(&db, o.dir)))
         return rc;
     if (hub_token_add(db, &p, token, id, &err) != 0)
-        rc = fail("%s", err.msg);
+        rc = hub_fail("token", NULL, "%s", err.msg);
     else if (o.json)
         rc = print_json(json_pack(
             "{s:s, s:s, s:s, s:s, s:o}", "id", id, "token", token, "principal",
@@ -248,15 +230,18 @@ static int dir_args(const char **dir, const char **id, bool *json, int argc,
         if (strcmp(argv[i], "--json") == 0)
             *json = true;
         else if (argv[i][0] == '-' && argv[i][1] != '\0')
-            return usage_error("unknown option '%s'", argv[i]);
+            return hub_usage("token", cmd_token_usage, "unknown option '%s'",
+                             argv[i]);
         else if (n == want)
-            return usage_error("%s takes %s; '%s' is one too many", argv[0],
-                               id ? "DIR and ID" : "DIR", argv[i]);
+            return hub_usage("token", cmd_token_usage,
+                             "%s takes %s; '%s' is one too many", argv[0],
+                             id ? "DIR and ID" : "DIR", argv[i]);
         else
             pos[n++] = argv[i];
     }
     if (n != want)
-        return usage_error("%s needs %s", argv[0], id ? "DIR and ID" : "DIR");
+        return hub_usage("token", cmd_token_usage, "%s needs %s", argv[0],
+                         id ? "DIR and ID" : "DIR");
     *dir = pos[0];
     if (id)
         *id = pos[1];
@@ -296,7 +281,7 @@ static int read_tokens(sqlite3 *db, json_t **out)
         return 0;
     json_decref(*out);
     *out = NULL;
-    return fail("reading tokens: %s", sqlite3_errmsg(db));
+    return hub_fail("token", NULL, "reading tokens: %s", sqlite3_errmsg(db));
 }
 
 static const char *scope_text(char *buf, size_t cap, const json_t *scope)
@@ -422,7 +407,7 @@ static int token_revoke(int argc, char **argv)
     revoked_at(db, id, before);
     if (hub_token_revoke(db, id, &err) != 0) {
         sqlite3_close(db);
-        return fail("%s", err.msg);
+        return hub_fail("token", NULL, "%s", err.msg);
     }
     revoked_at(db, id, when);
     sqlite3_close(db);
@@ -449,10 +434,11 @@ static const struct {
 int cmd_token(int argc, char **argv)
 {
     if (argc < 2)
-        return usage_error("add, list or revoke?");
+        return hub_usage("token", cmd_token_usage, "add, list or revoke?");
     for (size_t i = 0; i < sizeof subcommands / sizeof *subcommands; i++)
         if (strcmp(argv[1], subcommands[i].name) == 0)
             return subcommands[i].run(argc - 1, argv + 1);
-    return usage_error("unknown subcommand '%s'; expected add, list or revoke",
-                       argv[1]);
+    return hub_usage("token", cmd_token_usage,
+                     "unknown subcommand '%s'; expected add, list or revoke",
+                     argv[1]);
 }

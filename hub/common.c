@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "hub.h"
+#include "ladder/cli.h"
 #include "ladder/db.h"
 #include "ladder/err.h"
 
@@ -102,4 +103,28 @@ void hub_answer_release(struct hub_answer *a)
     free(a->body);
     a->body = NULL;
     a->len = 0;
+}
+
+int hub_fail(const char *cmd, const char *sub, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "ladder-hub %s%s%s: ", cmd, sub ? " " : "", sub ? sub : "");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return LDR_EXIT_FAIL;
+}
+
+int hub_usage(const char *cmd, const char *usage, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "ladder-hub %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nusage: ladder-hub %s %s\n", cmd, usage);
+    return LDR_EXIT_USAGE;
 }

@@ -92,6 +92,16 @@ struct hub_answer {
     size_t len;
 };
 
+/*
+ * The command-line programs' messages: "ladder-hub CMD[ SUB]: message" on
+ * stderr. hub_fail returns LDR_EXIT_FAIL; hub_usage adds the usage line
+ * and returns LDR_EXIT_USAGE. `sub` may be NULL.
+ */
+int hub_fail(const char *cmd, const char *sub, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int hub_usage(const char *cmd, const char *usage, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Settings the sync functions need from `ladder-hub serve`. */
 struct hub_config {
     uint64_t max_ahead_ms; /* HLC future bound (default 10 minutes) */
