@@ -258,21 +258,6 @@ const char hub_git_hook_text[] =
     "fi\n"
     "exit \"$bad\"\n";
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* The hook text with `installed=` set to `bin`, single-quoted for sh;
  * the plain text (PATH lookup) when `bin` is NULL. malloc'd. */
 static char *hook_for(const char *bin)
@@ -327,7 +312,7 @@ static int write_hook(const char *dir, const char *text, struct ldr_err *err)
     if (fd < 0)
         return ldr_err_set(err, LDR_EIO, "cannot write '%s': %s", tmp,
                            strerror(errno));
-    if (write_all(fd, text, strlen(text)) != 0 || fchmod(fd, 0755) != 0 ||
+    if (hub_write_all(fd, text, strlen(text)) != 0 || fchmod(fd, 0755) != 0 ||
         fsync(fd) != 0)
         rc = ldr_err_set(err, LDR_EIO, "cannot write '%s': %s", tmp,
                          strerror(errno));

@@ -92,6 +92,10 @@ struct hub_answer {
     size_t len;
 };
 
+/* Writes all of `data` to `fd`, going on after EINTR; -1 with errno set
+ * otherwise. */
+int hub_write_all(int fd, const void *data, size_t len);
+
 /*
  * The command-line programs' messages: "ladder-hub CMD[ SUB]: message" on
  * stderr. hub_fail returns LDR_EXIT_FAIL; hub_usage adds the usage line

@@ -84,23 +84,6 @@ static int read_file(char **out, size_t *len, const char *path,
     return 0;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* Writes DIR/rel with exactly `mode` (whatever the umask); never replaces
  * a file, and leaves none behind on failure. */
 static int write_file(const char *dir, const char *rel, const void *data,
@@ -115,7 +98,7 @@ static int write_file(const char *dir, const char *rel, const void *data,
     if (fd < 0)
         return ldr_err_set(err, LDR_EIO, "cannot create '%s': %s", path,
                            strerror(errno));
-    if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 ||
+    if (fchmod(fd, mode) != 0 || hub_write_all(fd, data, len) != 0 ||
         fsync(fd) != 0) {
         rc = ldr_err_set(err, LDR_EIO, "cannot write '%s': %s", path,
                          strerror(errno));
