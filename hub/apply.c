@@ -20,9 +20,11 @@ static const char *const sql[HUB_ST_COUNT] = {
                            "record = ? AND device = ? AND hlc = ?",
     [HUB_ST_GET_RECORD] = "SELECT state FROM records WHERE kind = ? AND id = ?",
     [HUB_ST_PUT_RECORD] =
-        "INSERT INTO records (kind, id, rev, state, value) VALUES (?1, ?2, "
-        "?3, ?4, ?5) ON CONFLICT (kind, id) DO UPDATE SET rev = ?3, state = "
-        "?4, value = ?5, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+        "INSERT INTO records (kind, id, rev, state, unit, subject, author, "
+        "private) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (kind, "
+        "id) DO UPDATE SET rev = ?3, state = ?4, unit = ?5, subject = ?6, "
+        "author = ?7, private = ?8, updated_at = "
+        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
     [HUB_ST_ADD_CHANGE] =
         "INSERT INTO changes (seq, kind, record, device, author, hlc, base, "
         "body, changeset, change_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -36,8 +38,8 @@ static const char *const sql[HUB_ST_COUNT] = {
         "device, author, hlc, code, message, body) VALUES (?, ?, ?, ?, ?, ?, "
         "?, ?, ?, ?)",
     [HUB_ST_GET_MODEL] = "SELECT body FROM models WHERE id = ? AND version = ?",
-    [HUB_ST_GET_PERSON] = "SELECT json_extract(value, '$.unit') FROM records "
-                          "WHERE kind = 'person' AND id = ?",
+    [HUB_ST_GET_PERSON] = "SELECT unit FROM records WHERE kind = 'person' AND "
+                          "id = ?",
 };
 
 static int db_error(sqlite3 *db, const char *what, struct ldr_err *err)
@@ -145,7 +147,6 @@ int hub_apply_init(struct hub_apply *a, sqlite3 *db,
     ldr_jsonbuf_init(&a->rejected);
     ldr_jsonbuf_init(&a->body);
     ldr_jsonbuf_init(&a->state);
-    ldr_jsonbuf_init(&a->value);
     for (int i = 0; i < HUB_ST_COUNT; i++)
         if (sqlite3_prepare_v3(db, sql[i], -1, SQLITE_PREPARE_PERSISTENT,
                                &a->st[i], NULL) != SQLITE_OK)
@@ -173,7 +174,6 @@ void hub_apply_release(struct hub_apply *a)
     ldr_jsonbuf_release(&a->rejected);
     ldr_jsonbuf_release(&a->body);
     ldr_jsonbuf_release(&a->state);
-    ldr_jsonbuf_release(&a->value);
     memset(a, 0, sizeof *a);
 }
 
@@ -582,27 +582,48 @@ static int save_change(struct hub_apply *a, struct work *w, uint64_t seq,
     return rc == SQLITE_DONE ? 0 : db_error(a->db, "logging the change", err);
 }
 
+/* A text field of a record's value for a scope column, or NULL. */
+static void bind_field(sqlite3_stmt *st, int at, const json_t *value,
+                       const char *key)
+{
+    const char *s = json_string_value(json_object_get(value, key));
+
+    if (s)
+        sqlite3_bind_text(st, at, s, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, at);
+}
+
+/* The state, and the fields of the value that scope checks read
+ * (schema/hub/0004_scope_columns.sql). */
 static int save_record(struct hub_apply *a, struct hub_held *h,
                        struct ldr_err *err)
 {
     sqlite3_stmt *st = a->st[HUB_ST_PUT_RECORD];
+    const char *kind = h->rec.kind;
+    bool note = strcmp(kind, "note") == 0;
+    bool about = note || strcmp(kind, "assessment") == 0;
     int rc;
 
     ldr_jsonbuf_reset(&a->state);
-    ldr_jsonbuf_reset(&a->value);
     ldr_record_write(&a->state, &h->rec);
-    /* for json_extract(), not compared: no need to sort the keys */
-    ldr_jsonbuf_value(&a->value, h->value, false);
-    if (a->state.oom || a->value.oom)
+    if (a->state.oom)
         return ldr_err_set(err, LDR_ENOMEM, "out of memory");
     sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, h->rec.kind, -1, SQLITE_STATIC);
+    sqlite3_clear_bindings(st);
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, h->rec.id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)h->rec.rev);
     sqlite3_bind_text64(st, 4, a->state.data, a->state.len, SQLITE_STATIC,
                         SQLITE_UTF8);
-    sqlite3_bind_text64(st, 5, a->value.data, a->value.len, SQLITE_STATIC,
-                        SQLITE_UTF8);
+    if (strcmp(kind, "person") == 0)
+        bind_field(st, 5, h->value, "unit");
+    if (about)
+        bind_field(st, 6, h->value, "subject");
+    if (note)
+        bind_field(st, 7, h->value, "author");
+    sqlite3_bind_int(
+        st, 8, note && json_is_true(json_object_get(h->value, "private")));
     rc = sqlite3_step(st);
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : db_error(a->db, "saving the record", err);

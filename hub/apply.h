@@ -68,7 +68,7 @@ struct hub_apply {
     struct ldr_jsonbuf accepted; /* the answer's arrays, as text */
     struct ldr_jsonbuf rejected; /* (their items, without brackets) */
     /* the current change's texts, their memory kept from one to the next */
-    struct ldr_jsonbuf body, state, value;
+    struct ldr_jsonbuf body, state;
     size_t nconflicts;               /* conflict rows written */
     size_t nforbidden;               /* changes refused as "forbidden" */
     char forbidden[LDR_ERR_MSG_MAX]; /* the first refusal, for a 403 */

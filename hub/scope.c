@@ -266,20 +266,18 @@ bool hub_may_write(struct hub_apply *a, const char *kind, const json_t *before,
 
 /* ---- reading ------------------------------------------------------------- */
 
-/* The unit of the person a record of `r` is about, from its /subject. */
+/* The unit of the person a record of `r` is about. */
 #define SUBJECT_UNIT                                                           \
-    "(SELECT json_extract(p.value, '$.unit') FROM records p "                  \
-    "WHERE p.kind = 'person' AND p.id = "                                      \
-    "hub_person_record(json_extract(r.value, '$.subject')))"
+    "(SELECT p.unit FROM records p WHERE p.kind = 'person' AND "               \
+    "p.id = hub_person_record(r.subject))"
 #define IN_SCOPE " IN (SELECT value FROM json_each(:scope))"
 
 const char HUB_READABLE_SQL[] =
     "(:role <> 'admin' AND CASE r.kind"
-    " WHEN 'person' THEN json_extract(r.value, '$.unit')" IN_SCOPE
+    " WHEN 'person' THEN r.unit" IN_SCOPE
     " WHEN 'assessment' THEN " SUBJECT_UNIT IN_SCOPE
     " WHEN 'note' THEN " SUBJECT_UNIT IN_SCOPE
-    " AND (:role = 'hr' OR json_extract(r.value, '$.private') IS NOT 1"
-    " OR json_extract(r.value, '$.author') = :me)"
+    " AND (:role = 'hr' OR NOT r.private OR r.author = :me)"
     " WHEN 'pilot' THEN 1"
     " ELSE 0 END)";
 

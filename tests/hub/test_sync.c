@@ -351,20 +351,27 @@ static void assert_unchanged(const struct counts *a, const struct counts *b)
     assert_string_equal(a->clock, b->clock);
 }
 
-/* The hub's value of a record, parsed. */
+/* The value of a record at the hub, from its state. */
 static json_t *value_of(const char *kind, const char *id)
 {
+    struct ldr_record rec;
+    struct ldr_err err = {0};
     sqlite3_stmt *st;
-    json_t *v = NULL;
+    json_t *state = NULL, *v = NULL;
 
     sqlite3_prepare_v2(db,
-                       "SELECT value FROM records WHERE kind = ? AND id = ?",
+                       "SELECT state FROM records WHERE kind = ? AND id = ?",
                        -1, &st, NULL);
     sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW)
-        v = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+        state = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
     sqlite3_finalize(st);
+    ldr_record_init(&rec, kind, id);
+    if (state && ldr_record_from_json(&rec, state, &err) == 0)
+        v = ldr_record_value(&rec);
+    ldr_record_release(&rec);
+    json_decref(state);
     return v;
 }
 

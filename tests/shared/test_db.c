@@ -185,7 +185,9 @@ static const struct {
     {LDR_DB_HUB, "meta", "value"},
     {LDR_DB_HUB, "records", "rev"},
     {LDR_DB_HUB, "records", "state"},
-    {LDR_DB_HUB, "records", "value"},
+    {LDR_DB_HUB, "records", "unit"},
+    {LDR_DB_HUB, "records", "subject"},
+    {LDR_DB_HUB, "records", "private"},
     {LDR_DB_HUB, "changes", "seq"},
     {LDR_DB_HUB, "changes", "base"},
     {LDR_DB_HUB, "changes", "body"},
@@ -801,6 +803,47 @@ static void test_db__concurrent_migrations_apply_each_step_once(void **state)
     }
 }
 
+/* Hub migration 4 keeps of each record's value the fields scope checks
+ * read, for the kinds they apply to, and drops the value. */
+static void test_db__hub_scope_columns_from_values(void **state)
+{
+    struct ldr_err err = {0};
+    sqlite3 *db = NULL;
+    char text[128];
+    int version = 0;
+
+    (void)state;
+    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    assert_int_equal(
+        ldr_db_migrate(db, LDR_DB_HUB, ldr_hub_migrations, 3, &version, &err),
+        0);
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "INSERT INTO records (kind, id, rev, state, value) VALUES"
+                     " ('person', 'p', 1, '{}', '{\"unit\":\"north\"}'),"
+                     " ('assessment', 'a', 2, '{}', '{\"subject\":\"e1\","
+                     "\"unit\":\"x\"}'),"
+                     " ('note', 'n', 3, '{}', '{\"subject\":\"e1\","
+                     "\"author\":\"m1\",\"private\":true}'),"
+                     " ('note', 'o', 4, '{}', '{\"subject\":\"e2\","
+                     "\"private\":false}'),"
+                     " ('pilot', 'q', 5, '{}', '{\"subject\":\"e3\"}')",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    assert_int_equal(ldr_db_migrate(db, LDR_DB_HUB, ldr_hub_migrations,
+                                    ldr_hub_migration_count, &version, &err),
+                     0);
+    assert_false(has_column(db, "records", "value"));
+    query(db,
+          "SELECT group_concat(kind || ':' || ifnull(unit, '-') || ':' || "
+          "ifnull(subject, '-') || ':' || ifnull(author, '-') || ':' || "
+          "private, ' ') FROM (SELECT * FROM records ORDER BY rev)",
+          text, sizeof text);
+    assert_string_equal(text, "person:north:-:-:0 assessment:-:e1:-:0 "
+                              "note:-:e1:m1:1 note:-:e2:-:0 pilot:-:-:-:0");
+    sqlite3_close(db);
+}
+
 #define DB_TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -822,6 +865,7 @@ int main(void)
         DB_TEST(test_db__schema_keeps_invariants),
         DB_TEST(test_db__concurrent_opens_agree),
         DB_TEST(test_db__concurrent_migrations_apply_each_step_once),
+        DB_TEST(test_db__hub_scope_columns_from_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
