@@ -187,6 +187,30 @@ static double hub_peak_rss(const struct hub *h)
     return kib / 1024;
 }
 
+/* CPU seconds (user and system) the hub has used so far: steadier than
+ * wall time on a busy machine, to compare two versions of the hub. */
+static double hub_cpu(const struct hub *h)
+{
+    char path[64], text[1024], *p;
+    unsigned long user = 0, sys = 0;
+    size_t n = 0;
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)h->pid);
+    if ((f = fopen(path, "r"))) {
+        n = fread(text, 1, sizeof text - 1, f);
+        fclose(f);
+    }
+    text[n] = '\0';
+    /* after "(comm)": state is field 3, utime and stime fields 14, 15 */
+    p = strrchr(text, ')');
+    if (!p ||
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+               &user, &sys) != 2)
+        return 0;
+    return (double)(user + sys) / (double)sysconf(_SC_CLK_TCK);
+}
+
 static void hub_stop(struct hub *h)
 {
     int status;
@@ -626,11 +650,11 @@ static double hub_seconds(const struct hub *h, const char *path,
 }
 
 static void report(const char *what, size_t n, double s, double floor_s,
-                   double hub_s)
+                   double hub_s, double cpu_s)
 {
     printf("%-26s %6zu changes %7.3f s %8.0f changes/s   floor %6.3f s   "
-           "%.2fx the floor   (in the hub %.3f s)\n",
-           what, n, s, (double)n / s, floor_s, s / floor_s, hub_s);
+           "%.2fx the floor   (in the hub %.3f s, hub CPU %.2f s)\n",
+           what, n, s, (double)n / s, floor_s, s / floor_s, hub_s, cpu_s);
 }
 
 static void bench(const char *top, json_t *docs, json_t *model,
@@ -639,7 +663,7 @@ static void bench(const char *top, json_t *docs, json_t *model,
     struct hub h = {0};
     struct sets roster = {0}, work = {0};
     sqlite3 *db;
-    double t, push_s, pull_s;
+    double t, push_s, pull_s, cpu0, push_cpu, pull_cpu;
     size_t bytes, items;
     CURL *c;
 
@@ -648,13 +672,17 @@ static void bench(const char *top, json_t *docs, json_t *model,
     c = client(&h, gzip);
     for (size_t i = 0; i < roster.n; i++)
         post(c, &h, h.hr, roster.text[i], roster.len[i], roster.count[i], gzip);
+    cpu0 = hub_cpu(&h);
     t = now_s();
     for (size_t i = 0; i < work.n; i++)
         post(c, &h, h.assessor, work.text[i], work.len[i], work.count[i], gzip);
     push_s = now_s() - t;
+    push_cpu = hub_cpu(&h) - cpu0;
+    cpu0 = hub_cpu(&h);
     t = now_s();
     items = pull(c, &h, &bytes);
     pull_s = now_s() - t;
+    pull_cpu = hub_cpu(&h) - cpu0;
     curl_easy_cleanup(c);
     db = floor_db(top);
     printf("-- %s: %zu sets, %.1f MB of JSON; pulled %zu items, %.1f MB%s\n",
@@ -663,9 +691,9 @@ static void bench(const char *top, json_t *docs, json_t *model,
            gzip ? " (after gunzip)" : "");
     floor_push(db, &roster); /* so the pull floor reads as many rows */
     report("push", work.changes, push_s, floor_push(db, &work),
-           hub_seconds(&h, "/v1/changesets", ASSESSOR));
+           hub_seconds(&h, "/v1/changesets", ASSESSOR), push_cpu);
     report("pull (first sync, states)", items, pull_s, floor_pull(db),
-           hub_seconds(&h, "/v1/changes", ASSESSOR));
+           hub_seconds(&h, "/v1/changes", ASSESSOR), pull_cpu);
     printf("hub peak RSS %.1f MiB\n", hub_peak_rss(&h));
     sqlite3_close(db);
     hub_stop(&h);
