@@ -45,13 +45,13 @@ bool hub_in_scope(const struct hub_principal *p, const char *unit)
 
 /*
  * A change set of 1,000 assessments writes more than the default
- * autocheckpoint (1,000 pages, 4 MiB) to the WAL, so every set paid for a
- * checkpoint on its request's time. Checkpoint every 32 MiB instead;
- * pages written again meanwhile are copied once. The limit trims the WAL
- * file a very large set grew. synchronous stays FULL (below).
+ * autocheckpoint (1,000 pages) to the WAL. Commands checkpoint every
+ * 2,048 pages (32 MiB of the 16 KiB pages of a new hub); `serve` leaves it to a
+ * thread of its own (checkpoint.h). The limit trims the WAL file a very large
+ * set grew. synchronous stays FULL (below).
  */
 #define HUB_WAL_PRAGMAS                                                        \
-    "PRAGMA wal_autocheckpoint = 8192; PRAGMA journal_size_limit = 67108864"
+    "PRAGMA wal_autocheckpoint = 2048; PRAGMA journal_size_limit = 67108864"
 
 /* Every server thread holds a connection: 512 KiB of page cache each (the
  * default is 2 MiB), the operating system's cache holding the rest, so the

@@ -28,6 +28,7 @@
 #include <microhttpd.h>
 #include <zlib.h>
 
+#include "checkpoint.h"
 #include "ladder/err.h"
 #include "ladder/hlc.h"
 #include "ladder/utf8.h"
@@ -54,6 +55,7 @@ struct hub_server {
     pthread_mutex_t dbs_lock; /* guards dbs */
     sqlite3 **dbs;            /* every pool thread's connection */
     size_t ndbs;
+    struct hub_checkpointer *checkpointer;
     struct hub_metrics metrics;
     char mail_host[HUB_TLS_NAME_MAX + 1]; /* of publishers' git emails */
 };
@@ -302,6 +304,7 @@ static int thread_db_get(struct hub_server *s, sqlite3 **out,
     if (!thread_db) {
         if (hub_db_open(&db, s->dir, err) != 0)
             return err->code;
+        hub_checkpointer_watch(s->checkpointer, db);
         pthread_mutex_lock(&s->dbs_lock);
         grown = realloc(s->dbs, (s->ndbs + 1) * sizeof *grown);
         if (grown) {
@@ -1377,6 +1380,8 @@ int hub_server_start(struct hub_server **out, const struct hub_serve_options *o,
         rc = check_options(o, &addr, err);
     if (rc == 0)
         rc = check_database(s->dir, err);
+    if (rc == 0)
+        rc = hub_checkpointer_start(&s->checkpointer, s->dir, err);
     if (rc == 0 && !o->insecure_http &&
         (!(s->cert = read_file(s->dir, HUB_CERT_FILE, err)) ||
          !(s->key = read_file(s->dir, HUB_KEY_FILE, err))))
@@ -1404,6 +1409,7 @@ void hub_server_stop(struct hub_server *s)
         return;
     if (s->daemon)
         MHD_stop_daemon(s->daemon); /* joins the pool threads */
+    hub_checkpointer_stop(s->checkpointer);
     for (size_t i = 0; i < s->ndbs; i++)
         sqlite3_close(s->dbs[i]);
     free(s->dbs);

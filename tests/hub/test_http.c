@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <stdarg.h>
@@ -733,6 +734,82 @@ static void test_http__push_then_pull(void **state)
     free(body);
 }
 
+/* A set in which hr.north writes persons P<first>... with long names. */
+static char *roster_changeset(int first, int count)
+{
+    char set_id[LDR_UUID_LEN + 1], device[LDR_UUID_LEN + 1];
+    char record[LDR_UUID_LEN + 1], hlc[32], id[32], name[201];
+    json_t *doc = json_object(), *changes = json_array();
+    char *text;
+
+    assert_int_equal(ldr_uuid_v7(set_id, NULL), 0);
+    assert_int_equal(ldr_uuid_v7(device, NULL), 0);
+    memset(name, 'n', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    for (int i = first; i < first + count; i++) {
+        snprintf(id, sizeof id, "P%d", i);
+        ldr_domain_person_record(record, id);
+        snprintf(hlc, sizeof hlc, "%013llu-00000",
+                 (unsigned long long)ldr_wall_ms());
+        json_array_append_new(
+            changes,
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:{s:s, s:s, s:s, s:s}}",
+                      "kind", "person", "record", record, "hlc", hlc, "device",
+                      device, "author", "hr.north", "base", 0, "set", "/id", id,
+                      "/name", name, "/unit", "north", "/grade", "am1"));
+    }
+    json_object_set_new(doc, "id", json_string(set_id));
+    json_object_set_new(doc, "changes", changes);
+    text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    return text;
+}
+
+static long long file_size(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+/* While the hub serves, its WAL is copied into the database (by the
+ * checkpoint thread, the commits no longer doing it), not left to grow
+ * until the hub stops. */
+static void test_http__wal_is_checkpointed_while_serving(void **state)
+{
+    char db[300], wal[300];
+    long long start;
+    int waited = 0;
+
+    (void)state;
+    snprintf(db, sizeof db, "%s/hub.db", hub.dir);
+    snprintf(wal, sizeof wal, "%s/hub.db-wal", hub.dir);
+    start = file_size(db);
+    for (int set = 0; file_size(wal) < (24 << 20) && set < 40; set++) {
+        char *body = roster_changeset(1000 * set, 1000);
+        struct ask a = {.method = "POST",
+                        .path = "/v1/changesets",
+                        .token = hub.hr,
+                        .body = body,
+                        .len = strlen(body),
+                        .headers = {"Content-Type: application/json"}};
+        struct reply r;
+        fetch(hub.main.url, &a, &r);
+        if (r.status != 200 || strstr(r.body, "\"rejected\":[{"))
+            fail_msg("push: %ld %.300s", r.status, r.body);
+        reply_release(&r);
+        free(body);
+    }
+    assert_true(file_size(wal) >= (16 << 20));
+    while (file_size(db) < start + (8 << 20) && waited < WAIT_MS) {
+        usleep(20000);
+        waited += 20;
+    }
+    if (file_size(db) < start + (8 << 20))
+        fail_msg("hub.db stayed at %lld bytes beside a WAL of %lld",
+                 file_size(db), file_size(wal));
+}
+
 static void test_http__large_answer_is_gzipped(void **state)
 {
     struct ask a = {.method = "GET",
@@ -1060,6 +1137,7 @@ int main(void)
         cmocka_unit_test(test_http__malformed_body_is_400),
         cmocka_unit_test(test_http__push_then_pull),
         cmocka_unit_test(test_http__large_answer_is_gzipped),
+        cmocka_unit_test(test_http__wal_is_checkpointed_while_serving),
         cmocka_unit_test(test_http__metrics_count_requests),
         cmocka_unit_test(test_http__keeps_the_connection),
         cmocka_unit_test(test_http__wrong_ca_fails_verification),
