@@ -10,6 +10,9 @@
 #include "ladder/err.h"
 
 #define MEMORY_PATH ":memory:"
+/* A hub row holds a change or a record's state, about 2 KB: on 4 KiB
+ * pages one fits per page and a third of the file stayed empty. */
+#define PAGE_SIZE_HUB "16384"
 
 /* What messages call a database of `app`: "an agent", "a hub". */
 static const char *app_name(int app)
@@ -385,14 +388,19 @@ static long long monotonic_ms(void)
  * got, which stays the old one where WAL cannot work (some network file
  * systems): that is an error, not a silent fallback.
  */
-static int configure(sqlite3 *db, struct ldr_err *err)
+static int configure(sqlite3 *db, enum ldr_db_app app, struct ldr_err *err)
 {
     char mode[16];
     int memory = strcmp(db_path(db), MEMORY_PATH) == 0;
-    int rc =
-        query_text(db, "PRAGMA journal_mode = WAL",
-                   "switching to write-ahead logging", mode, sizeof mode, err);
+    int rc = app == LDR_DB_HUB
+                 ? ldr_db_exec(db, "PRAGMA page_size = " PAGE_SIZE_HUB,
+                               "setting the page size", err)
+                 : 0;
 
+    if (rc == 0)
+        rc = query_text(db, "PRAGMA journal_mode = WAL",
+                        "switching to write-ahead logging", mode, sizeof mode,
+                        err);
     if (rc)
         return rc;
     if (strcmp(mode, memory ? "memory" : "wal") != 0)
@@ -426,7 +434,7 @@ static int first_contact(sqlite3 *db, enum ldr_db_app app, struct ldr_err *err)
     for (;;) {
         rc = check_identity(db, app, &version, err);
         if (rc == 0)
-            rc = configure(db, err);
+            rc = configure(db, app, err);
         if (rc != LDR_EBUSY || monotonic_ms() - start >= LDR_DB_BUSY_TIMEOUT_MS)
             return rc;
         sqlite3_sleep(5);
