@@ -396,7 +396,9 @@ static char *gzip_text(const char *text, size_t len, size_t *out_len)
     uLong cap;
     char *out;
 
-    deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+    /* level 1, as the agent compresses its change sets (agent/http.c) */
+    deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8,
+                 Z_DEFAULT_STRATEGY);
     cap = deflateBound(&z, (uLong)len);
     out = malloc(cap);
     z.next_in = (Bytef *)text;
