@@ -685,6 +685,20 @@ static int merge(struct hub_apply *a, struct work *w, struct ldr_err *err)
     return w->oom ? ldr_err_set(err, LDR_ENOMEM, "out of memory") : rc;
 }
 
+/* The change's record, then whether the log has the change already: it
+ * cannot when there is no record yet (a set's first change to a new one,
+ * as most of a first push's are), which saves a lookup. */
+static int known(struct hub_apply *a, struct work *w, bool *done,
+                 struct ldr_err *err)
+{
+    int rc = w->held ? 0 : load_held(a, w, err);
+
+    *done = false;
+    if (rc == 0 && w->held->value)
+        rc = identity(a, w, done, err);
+    return rc;
+}
+
 /* Steps after the identity check: scope, merge, rules, then keep it. */
 static int settle(struct hub_apply *a, struct work *w, struct ldr_err *err)
 {
@@ -696,8 +710,6 @@ static int settle(struct hub_apply *a, struct work *w, struct ldr_err *err)
         ldr_domain_check(NULL, w->ch->kind, NULL, NULL, err);
         return reject(a, w, "invalid", err->msg, err);
     }
-    if (!w->held && (rc = load_held(a, w, err)) != 0)
-        return rc;
     if ((rc = merge(a, w, err)) != 0)
         return rc;
     if (!hub_may_write(a, w->ch->kind, w->before, w->after, why))
@@ -754,7 +766,7 @@ int hub_apply_change(struct hub_apply *a, size_t index,
         rc = refuse_sender(a, &w, why, err);
     else if (ldr_clock_check(&a->clock, ch->hlc, who, err) != 0)
         rc = reject(a, &w, "clock_ahead", err->msg, err);
-    else if ((rc = identity(a, &w, &done, err)) == 0 && !done)
+    else if ((rc = known(a, &w, &done, err)) == 0 && !done)
         rc = settle(a, &w, err);
     work_release(&w);
     if (rc == 0)

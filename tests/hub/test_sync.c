@@ -947,6 +947,27 @@ static void test_sync__a_reused_stamp_is_a_duplicate(void **state)
     json_decref(answer);
 }
 
+/* A new record's first change twice in one set: logged once, both
+ * answered with its seq; another change under its stamp is refused. */
+static void test_sync__a_new_record_stamp_twice_in_one_set(void **state)
+{
+    char rec[LDR_UUID_LEN + 1];
+    json_t *c = new_note(rec, &li, DEV_LI, "E1001", false), *other, *answer;
+    long long rows = scalar("SELECT count(*) FROM changes");
+
+    (void)state;
+    other = json_deep_copy(c);
+    json_object_set_new(json_object_get(other, "set"), "/text",
+                        json_string("别的"));
+    answer = post(&li, json_incref(c), json_deep_copy(c), other, NULL);
+    assert_int_equal(seq_of(answer, 1), seq_of(answer, 0));
+    assert_rejected(answer, 2, "duplicate_stamp",
+                    "device " DEV_LI " already sent another change");
+    assert_int_equal(scalar("SELECT count(*) FROM changes"), rows + 1);
+    json_decref(answer);
+    json_decref(c);
+}
+
 /* ---- conflicts ----------------------------------------------------------- */
 
 static void test_sync__concurrent_writes_are_journalled(void **state)
@@ -1380,6 +1401,7 @@ int main(void)
         cmocka_unit_test(test_sync__hr_reopens_and_withdraws),
         cmocka_unit_test(test_sync__a_clock_ahead_is_rejected_naming_it),
         cmocka_unit_test(test_sync__a_reused_stamp_is_a_duplicate),
+        cmocka_unit_test(test_sync__a_new_record_stamp_twice_in_one_set),
         cmocka_unit_test(test_sync__concurrent_writes_are_journalled),
         cmocka_unit_test(test_sync__pulls_rebuild_the_hub_state),
         cmocka_unit_test(test_sync__pages_move_past_what_the_caller_cannot_see),
