@@ -671,25 +671,32 @@ static void test_http__malformed_body_is_400(void **state)
     }
 }
 
-/* A change set in which hr.north writes person E1 of unit north. */
-static char *person_changeset(void)
+/* A set in which hr.north writes persons <prefix><first>... of unit north,
+ * named `name`. */
+static char *roster_changeset(const char *prefix, int first, int count,
+                              const char *name)
 {
     char set_id[LDR_UUID_LEN + 1], device[LDR_UUID_LEN + 1];
-    char record[LDR_UUID_LEN + 1], hlc[32];
-    json_t *doc;
+    char record[LDR_UUID_LEN + 1], hlc[32], id[32];
+    json_t *doc = json_object(), *changes = json_array();
     char *text;
 
     assert_int_equal(ldr_uuid_v7(set_id, NULL), 0);
     assert_int_equal(ldr_uuid_v7(device, NULL), 0);
-    ldr_domain_person_record(record, "E1");
-    snprintf(hlc, sizeof hlc, "%013llu-00000",
-             (unsigned long long)ldr_wall_ms());
-    doc = json_pack("{s:s, s:[{s:s, s:s, s:s, s:s, s:s, s:i, "
-                    "s:{s:s, s:s, s:s, s:s}}]}",
-                    "id", set_id, "changes", "kind", "person", "record", record,
-                    "hlc", hlc, "device", device, "author", "hr.north", "base",
-                    0, "set", "/id", "E1", "/name", "x", "/unit", "north",
-                    "/grade", "am1");
+    for (int i = first; i < first + count; i++) {
+        snprintf(id, sizeof id, "%s%d", prefix, i);
+        ldr_domain_person_record(record, id);
+        snprintf(hlc, sizeof hlc, "%013llu-00000",
+                 (unsigned long long)ldr_wall_ms());
+        json_array_append_new(
+            changes,
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:{s:s, s:s, s:s, s:s}}",
+                      "kind", "person", "record", record, "hlc", hlc, "device",
+                      device, "author", "hr.north", "base", 0, "set", "/id", id,
+                      "/name", name, "/unit", "north", "/grade", "am1"));
+    }
+    json_object_set_new(doc, "id", json_string(set_id));
+    json_object_set_new(doc, "changes", changes);
     text = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     return text;
@@ -697,7 +704,7 @@ static char *person_changeset(void)
 
 static void test_http__push_then_pull(void **state)
 {
-    char *body = person_changeset();
+    char *body = roster_changeset("E", 1, 1, "x");
     size_t zlen;
     char *packed = gzip_text(body, strlen(body), &zlen);
     struct ask push = {.method = "POST",
@@ -734,37 +741,6 @@ static void test_http__push_then_pull(void **state)
     free(body);
 }
 
-/* A set in which hr.north writes persons P<first>... with long names. */
-static char *roster_changeset(int first, int count)
-{
-    char set_id[LDR_UUID_LEN + 1], device[LDR_UUID_LEN + 1];
-    char record[LDR_UUID_LEN + 1], hlc[32], id[32], name[201];
-    json_t *doc = json_object(), *changes = json_array();
-    char *text;
-
-    assert_int_equal(ldr_uuid_v7(set_id, NULL), 0);
-    assert_int_equal(ldr_uuid_v7(device, NULL), 0);
-    memset(name, 'n', sizeof name - 1);
-    name[sizeof name - 1] = '\0';
-    for (int i = first; i < first + count; i++) {
-        snprintf(id, sizeof id, "P%d", i);
-        ldr_domain_person_record(record, id);
-        snprintf(hlc, sizeof hlc, "%013llu-00000",
-                 (unsigned long long)ldr_wall_ms());
-        json_array_append_new(
-            changes,
-            json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:{s:s, s:s, s:s, s:s}}",
-                      "kind", "person", "record", record, "hlc", hlc, "device",
-                      device, "author", "hr.north", "base", 0, "set", "/id", id,
-                      "/name", name, "/unit", "north", "/grade", "am1"));
-    }
-    json_object_set_new(doc, "id", json_string(set_id));
-    json_object_set_new(doc, "changes", changes);
-    text = json_dumps(doc, JSON_COMPACT);
-    json_decref(doc);
-    return text;
-}
-
 static long long file_size(const char *path)
 {
     struct stat st;
@@ -777,16 +753,18 @@ static long long file_size(const char *path)
  * until the hub stops. */
 static void test_http__wal_is_checkpointed_while_serving(void **state)
 {
-    char db[300], wal[300];
+    char db[300], wal[300], name[201];
     long long start;
     int waited = 0;
 
     (void)state;
     snprintf(db, sizeof db, "%s/hub.db", hub.dir);
     snprintf(wal, sizeof wal, "%s/hub.db-wal", hub.dir);
+    memset(name, 'n', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
     start = file_size(db);
     for (int set = 0; file_size(wal) < (24 << 20) && set < 40; set++) {
-        char *body = roster_changeset(1000 * set, 1000);
+        char *body = roster_changeset("P", 1000 * set, 1000, name);
         struct ask a = {.method = "POST",
                         .path = "/v1/changesets",
                         .token = hub.hr,
