@@ -155,42 +155,129 @@ void http_close(struct http *c)
     free(c);
 }
 
-/* `body` as gzip (RFC 1952) in a malloc'd buffer; NULL on failure. */
-static char *gzip(const char *body, size_t len, size_t *out_len)
+void http_packer_init(struct http_packer *p)
 {
-    z_stream z;
-    size_t cap = compressBound((uLong)len) + 32;
-    char *out = malloc(cap);
-
-    memset(&z, 0, sizeof z);
-    /* level 1: several times faster than the default on change sets, for
-     * a few percent more bytes */
-    if (!out || deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8,
-                             Z_DEFAULT_STRATEGY) != Z_OK) {
-        free(out);
-        return NULL;
-    }
-    z.next_in = (Bytef *)body;
-    z.avail_in = (uInt)len;
-    z.next_out = (Bytef *)out;
-    z.avail_out = (uInt)cap;
-    if (deflate(&z, Z_FINISH) != Z_STREAM_END) {
-        deflateEnd(&z);
-        free(out);
-        return NULL;
-    }
-    *out_len = z.total_out;
-    deflateEnd(&z);
-    return out;
+    memset(p, 0, sizeof *p);
 }
 
-int http_request(struct http *c, const char *method, const char *path,
-                 const char *body, size_t len, struct http_reply *reply,
-                 struct ldr_err *err)
+/* Compresses `len` bytes into p->out, growing it as needed. */
+static void deflate_into(struct http_packer *p, const char *data, size_t len,
+                         int flush)
+{
+    z_stream *z = p->z;
+    int rc = Z_OK;
+
+    z->next_in = (Bytef *)data;
+    z->avail_in = (uInt)len;
+    while (!p->failed &&
+           (z->avail_in > 0 || (flush == Z_FINISH && rc != Z_STREAM_END))) {
+        if (p->out_cap - p->out_len < 4096) {
+            size_t cap = p->out_cap ? 2 * p->out_cap : 64 * 1024;
+            char *grown = realloc(p->out, cap);
+
+            if (!grown) {
+                p->failed = true;
+                break;
+            }
+            p->out = grown;
+            p->out_cap = cap;
+        }
+        z->next_out = (Bytef *)p->out + p->out_len;
+        z->avail_out = (uInt)(p->out_cap - p->out_len);
+        rc = deflate(z, flush);
+        p->out_len = p->out_cap - z->avail_out;
+        if (rc == Z_STREAM_ERROR)
+            p->failed = true;
+    }
+}
+
+/* From plain to gzip (RFC 1952): the bytes so far go in first. Level 1:
+ * several times faster than the default on change sets, for a few
+ * percent more bytes. */
+static void start_gzip(struct http_packer *p)
+{
+    z_stream *z = calloc(1, sizeof *z);
+
+    if (!z || deflateInit2(z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8,
+                           Z_DEFAULT_STRATEGY) != Z_OK) {
+        free(z);
+        p->failed = true;
+        return;
+    }
+    p->z = z;
+    deflate_into(p, p->raw, p->raw_len, Z_NO_FLUSH);
+    free(p->raw);
+    p->raw = NULL;
+    p->raw_len = 0;
+}
+
+void http_packer_add(struct http_packer *p, const char *data, size_t len)
+{
+    char *grown;
+
+    if (p->failed || len == 0)
+        return;
+    if (!p->z && p->raw_len + len <= GZIP_OVER) {
+        if (!(grown = realloc(p->raw, p->raw_len + len))) {
+            p->failed = true;
+            return;
+        }
+        memcpy(grown + p->raw_len, data, len);
+        p->raw = grown;
+        p->raw_len += len;
+        return;
+    }
+    if (!p->z)
+        start_gzip(p);
+    if (!p->failed)
+        deflate_into(p, data, len, Z_NO_FLUSH);
+}
+
+int http_packer_finish(struct http_packer *p, struct http_body *out,
+                       struct ldr_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (p->z && !p->failed)
+        deflate_into(p, NULL, 0, Z_FINISH);
+    if (p->z) {
+        deflateEnd(p->z);
+        free(p->z);
+    }
+    if (p->failed) {
+        free(p->raw);
+        free(p->out);
+        memset(p, 0, sizeof *p);
+        return ldr_err_set(err, LDR_ENOMEM, "out of memory");
+    }
+    out->gzip = p->z != NULL;
+    out->owned = out->gzip ? p->out : p->raw;
+    out->data = out->owned ? out->owned : "";
+    out->len = out->gzip ? p->out_len : p->raw_len;
+    memset(p, 0, sizeof *p);
+    return 0;
+}
+
+int http_pack(struct http_body *out, const char *body, size_t len,
+              struct ldr_err *err)
+{
+    struct http_packer p;
+
+    http_packer_init(&p);
+    http_packer_add(&p, body, len);
+    return http_packer_finish(&p, out, err);
+}
+
+void http_body_release(struct http_body *b)
+{
+    free(b->owned);
+    memset(b, 0, sizeof *b);
+}
+
+int http_send(struct http *c, const char *method, const char *path,
+              const struct http_body *body, struct http_reply *reply,
+              struct ldr_err *err)
 {
     char url[2048];
-    char *packed = NULL;
-    size_t packed_len = 0;
     CURLcode rc;
     curl_off_t up = 0, down = 0;
 
@@ -200,20 +287,17 @@ int http_request(struct http *c, const char *method, const char *path,
     c->api.easy_setopt(c->h, CURLOPT_URL, url);
     c->api.easy_setopt(c->h, CURLOPT_WRITEDATA, reply);
     if (strcmp(method, "POST") == 0) {
-        if (len > GZIP_OVER)
-            packed = gzip(body, len, &packed_len);
         c->api.easy_setopt(c->h, CURLOPT_POST, 1L);
-        c->api.easy_setopt(c->h, CURLOPT_POSTFIELDS, packed ? packed : body);
+        c->api.easy_setopt(c->h, CURLOPT_POSTFIELDS, body ? body->data : "");
         c->api.easy_setopt(c->h, CURLOPT_POSTFIELDSIZE_LARGE,
-                           (curl_off_t)(packed ? packed_len : len));
+                           (curl_off_t)(body ? body->len : 0));
         c->api.easy_setopt(c->h, CURLOPT_HTTPHEADER,
-                           packed ? c->gzip_headers : c->headers);
+                           body && body->gzip ? c->gzip_headers : c->headers);
     } else {
         c->api.easy_setopt(c->h, CURLOPT_HTTPGET, 1L);
         c->api.easy_setopt(c->h, CURLOPT_HTTPHEADER, c->headers);
     }
     rc = c->api.easy_perform(c->h);
-    free(packed);
     c->api.easy_getinfo(c->h, CURLINFO_SIZE_UPLOAD_T, &up);
     c->api.easy_getinfo(c->h, CURLINFO_SIZE_DOWNLOAD_T, &down);
     c->sent += (double)up;

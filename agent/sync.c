@@ -1,5 +1,7 @@
 #include "sync.h"
 
+#include <malloc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,16 +37,18 @@ static long backoff_ms(int attempt)
     return base / 2 + (base / 2) * r / 255;
 }
 
-int sync_request(struct http *c, const struct sync_opts *o, const char *method,
-                 const char *path, const char *body, size_t len,
-                 struct http_reply *reply, struct ldr_err *err)
+/* sync_request of a body packed already. */
+static int send_retried(struct http *c, const struct sync_opts *o,
+                        const char *method, const char *path,
+                        const struct http_body *body, struct http_reply *reply,
+                        struct ldr_err *err)
 {
     int attempts = o->attempts > 0 ? o->attempts : SYNC_ATTEMPTS, rc = 0;
 
     for (int i = 0; i < attempts; i++) {
         if (i > 0)
             pause_ms(backoff_ms(i - 1));
-        rc = http_request(c, method, path, body, len, reply, err);
+        rc = http_send(c, method, path, body, reply, err);
         if (rc == 0 && reply->status < 500)
             return 0;
         if (rc == 0) {
@@ -55,6 +59,19 @@ int sync_request(struct http *c, const struct sync_opts *o, const char *method,
         }
     }
     return ldr_err_prefix(err, "gave up after %d tries: ", attempts);
+}
+
+int sync_request(struct http *c, const struct sync_opts *o, const char *method,
+                 const char *path, const char *body, size_t len,
+                 struct http_reply *reply, struct ldr_err *err)
+{
+    struct http_body b;
+    int rc = http_pack(&b, body ? body : "", body ? len : 0, err);
+
+    if (rc == 0)
+        rc = send_retried(c, o, method, path, &b, reply, err);
+    http_body_release(&b);
+    return rc;
 }
 
 /* The hub's error message in an error answer, or the body itself. */
@@ -353,15 +370,17 @@ int sync_rebuild(struct store *s, const char *kind, const char *id,
 /* ---- push ------------------------------------------------------------------
  */
 
-/* The changes of one set, in outbox order. */
+/* The changes of one set, in outbox order, its body as sent and the
+ * hub's answer. */
 struct set {
     char id[LDR_UUID_LEN + 1];
     sqlite3_int64 *seqs;
     char (*kinds)[LDR_KIND_MAX + 1];
     char (*records)[LDR_UUID_LEN + 1];
     size_t count;
-    char *body;
-    size_t len;
+    struct http_body wire;
+    struct http_reply reply;
+    json_t *answer; /* the parsed reply of a 200 */
 };
 
 static void release_set(struct set *set)
@@ -369,23 +388,28 @@ static void release_set(struct set *set)
     free(set->seqs);
     free(set->kinds);
     free(set->records);
-    free(set->body);
+    http_body_release(&set->wire);
+    http_reply_release(&set->reply);
+    json_decref(set->answer);
     memset(set, 0, sizeof *set);
 }
 
-/* The oldest set sent without an answer (to send again), or a new one
- * made of pending changes; set->id empty when there is nothing to send. */
-static int next_set(struct store *s, size_t batch, struct set *set,
-                    struct ldr_err *err)
+/* The oldest set sent without an answer (to send again) whose changes
+ * come after seq `after` (the set in flight), or a new one made of
+ * pending changes; set->id empty when there is nothing to send. */
+static int next_set(struct store *s, size_t batch, sqlite3_int64 after,
+                    struct set *set, struct ldr_err *err)
 {
     sqlite3_stmt *st = store_stmt(s, "SELECT changeset FROM outbox WHERE "
-                                     "status = 'sent' ORDER BY seq LIMIT 1");
+                                     "status = 'sent' AND seq > ? ORDER BY "
+                                     "seq LIMIT 1");
     int rc;
 
     memset(set, 0, sizeof *set);
     if (!st)
         return ldr_err_set(err, LDR_EDB, "reading the outbox: %s",
                            sqlite3_errmsg(s->db));
+    sqlite3_bind_int64(st, 1, after);
     if (sqlite3_step(st) == SQLITE_ROW)
         snprintf(set->id, sizeof set->id, "%s", sqlite3_column_text(st, 0));
     sqlite3_reset(st);
@@ -450,52 +474,47 @@ static int grow_set(struct set *set, size_t cap)
 
 /* The set's rows and its body {"changes": [...], "id": "..."}: the stored
  * change texts are canonical JSON already, so they are joined as they
- * are. */
+ * are, and packed as they come (a set holds up to SYNC_SET_BYTES). */
 static int load_set(struct store *s, struct set *set, struct ldr_err *err)
 {
     /* through the status index: a set's rows are the ones sent */
     sqlite3_stmt *st = store_stmt(s, "SELECT seq, kind, record, change FROM "
                                      "outbox WHERE status = 'sent' AND "
                                      "changeset = ? ORDER BY seq");
-    size_t cap = 0, used = 0, room = 0;
+    struct http_packer p;
+    char tail[64];
+    size_t cap = 0;
 
     if (!st)
         return ldr_err_set(err, LDR_EDB, "reading the outbox: %s",
                            sqlite3_errmsg(s->db));
+    http_packer_init(&p);
     sqlite3_bind_text(st, 1, set->id, -1, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *text = (const char *)sqlite3_column_text(st, 3);
-        size_t len = (size_t)sqlite3_column_bytes(st, 3);
-
-        if (set->count == cap && grow_set(set, cap = cap ? 2 * cap : 64))
-            goto oom;
-        if (used + len + 64 > room) {
-            char *grown = realloc(set->body, room = 2 * (used + len + 64));
-            if (!grown)
-                goto oom;
-            set->body = grown;
+        if (set->count == cap && grow_set(set, cap = cap ? 2 * cap : 64)) {
+            p.failed = true;
+            break;
         }
         set->seqs[set->count] = sqlite3_column_int64(st, 0);
         snprintf(set->kinds[set->count], LDR_KIND_MAX + 1, "%s",
                  sqlite3_column_text(st, 1));
         snprintf(set->records[set->count], LDR_UUID_LEN + 1, "%s",
                  sqlite3_column_text(st, 2));
-        used += (size_t)sprintf(set->body + used, "%s",
-                                set->count ? "," : "{\"changes\":[");
-        memcpy(set->body + used, text, len);
-        used += len;
+        http_packer_add(&p, set->count ? "," : "{\"changes\":[",
+                        set->count ? 1 : 12);
+        http_packer_add(&p, (const char *)sqlite3_column_text(st, 3),
+                        (size_t)sqlite3_column_bytes(st, 3));
         set->count++;
     }
     sqlite3_reset(st);
+    snprintf(tail, sizeof tail, "],\"id\":\"%s\"}", set->id);
+    http_packer_add(&p, tail, strlen(tail));
+    if (http_packer_finish(&p, &set->wire, err) != 0)
+        return LDR_ENOMEM;
     if (set->count == 0)
         return ldr_err_set(err, LDR_EDB, "change set %s has no changes",
                            set->id);
-    used += (size_t)sprintf(set->body + used, "],\"id\":\"%s\"}", set->id);
-    set->len = used;
     return 0;
-oom:
-    sqlite3_reset(st);
-    return ldr_err_set(err, LDR_ENOMEM, "out of memory");
 }
 
 static int mark(struct store *s, sqlite3_int64 seq, const char *status,
@@ -592,33 +611,19 @@ static int reject_set(struct store *s, const struct set *set,
     return rc;
 }
 
-/* Sends one set and stores the answer. */
-static int push_set(struct store *s, struct http *c, const struct sync_opts *o,
-                    struct set *set, struct sync_stats *st, struct ldr_err *err)
+/* Stores the hub's answer to a set sent, in one transaction. */
+static int store_answer(struct store *s, const struct set *set,
+                        struct sync_stats *st, struct ldr_err *err)
 {
-    struct http_reply r = {0};
-    json_t *answer = NULL;
-    int rc = load_set(s, set, err);
+    int rc = store_begin(s, err);
 
-    if (rc == 0)
-        rc = sync_request(c, o, "POST", "/v1/changesets", set->body, set->len,
-                          &r, err);
     if (rc)
         return rc;
-    st->pushed += set->count;
-    if (r.status == 200 && !(answer = json_loads(r.body, 0, NULL)))
-        rc = ldr_err_set(err, LDR_EINVAL, "the hub's answer is not JSON");
-    else if (r.status == 401 || r.status == 409 || r.status == 404)
-        rc = sync_refused(&r, "sending changes", err);
-    if (rc == 0 && (rc = store_begin(s, err)) == 0) {
-        rc = answer ? apply_answer(s, set, answer, st, err)
-                    : reject_set(s, set, &r, st, err);
-        rc = rc ? rc : store_commit(s, err);
-        if (rc)
-            store_rollback(s);
-    }
-    json_decref(answer);
-    http_reply_release(&r);
+    rc = set->answer ? apply_answer(s, set, set->answer, st, err)
+                     : reject_set(s, set, &set->reply, st, err);
+    rc = rc ? rc : store_commit(s, err);
+    if (rc)
+        store_rollback(s);
     return rc;
 }
 
@@ -635,31 +640,152 @@ static size_t count_pending(struct store *s)
     return n;
 }
 
+/* Progress after a set or page; st's traffic is as of the last request
+ * that landed (the client may be busy with the next one). */
+static void report(struct store *s, const struct sync_opts *o,
+                   const struct sync_stats *st)
+{
+    if (o->progress)
+        o->progress(o->progress_ctx, st, count_pending(s));
+}
+
+/* Marks the next set sent (one transaction), loads it and packs its body
+ * for the wire; set->id empty when there is nothing more to send. */
+static int take_set(struct store *s, const struct sync_opts *o,
+                    sqlite3_int64 after, struct set *set, struct ldr_err *err)
+{
+    int rc = store_begin(s, err);
+
+    if (rc == 0)
+        rc = next_set(s, o->batch ? o->batch : SYNC_BATCH, after, set, err);
+    rc = rc ? rc : store_commit(s, err);
+    if (rc) {
+        store_rollback(s);
+        return rc;
+    }
+    if (!set->id[0])
+        return 0;
+    return load_set(s, set, err);
+}
+
+/* ---- a request in flight -------------------------------------------------
+ *
+ * A request runs on a thread of its own while this one works on: the next
+ * change set is made while the hub applies the current one, the next page
+ * is fetched while the current one is merged. The store is used by this
+ * thread only; the client by the request's thread until it lands.
+ */
+
+struct flight {
+    pthread_t thread;
+    bool threaded;
+    struct http *c;
+    const struct sync_opts *o;
+    const char *method;
+    char path[192];
+    const struct http_body *body;
+    struct http_reply reply;
+    struct ldr_err err;
+    int rc;
+};
+
+static void *fly(void *arg)
+{
+    struct flight *f = arg;
+
+    f->rc = send_retried(f->c, f->o, f->method, f->path, f->body, &f->reply,
+                         &f->err);
+    return NULL;
+}
+
+/* Starts the request; without a thread it runs here and now. Replies and
+ * set bodies stay in their own mappings, given back when freed: with two
+ * alive at once, glibc's rising threshold would leave them in a heap that
+ * only grows (agent peak RSS). */
+static void take_off(struct flight *f)
+{
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    f->threaded = pthread_create(&f->thread, NULL, fly, f) == 0;
+    if (!f->threaded)
+        fly(f);
+}
+
+/* Waits for the request and hands over its reply; its error goes to
+ * `err`. */
+static int land(struct flight *f, struct http_reply *reply, struct ldr_err *err)
+{
+    if (f->threaded)
+        pthread_join(f->thread, NULL);
+    f->threaded = false;
+    *reply = f->reply;
+    memset(&f->reply, 0, sizeof f->reply);
+    if (f->rc)
+        *err = f->err;
+    return f->rc;
+}
+
+/* ---- push, one set in flight ------------------------------------------- */
+
+/* Sends `set`; meanwhile stores the answer to `done` (the set before, if
+ * any) and takes the set after this one into `next`. The hub has a set's
+ * answer before the next set leaves, so it applies sets in order. */
+static int send_set(struct store *s, struct http *c, const struct sync_opts *o,
+                    struct set *set, struct set *done, struct set *next,
+                    struct sync_stats *st, struct ldr_err *err)
+{
+    struct flight f = {.c = c, .o = o, .method = "POST", .body = &set->wire};
+    struct ldr_err ignored = {0};
+    int rc = 0, sent;
+
+    snprintf(f.path, sizeof f.path, "/v1/changesets");
+    take_off(&f);
+    if (done->id[0] && (rc = store_answer(s, done, st, err)) == 0)
+        report(s, o, st);
+    if (rc == 0)
+        rc = take_set(s, o, set->seqs[set->count - 1], next, err);
+    sent = land(&f, &set->reply, rc ? &ignored : err);
+    http_traffic(c, &st->sent, &st->received);
+    http_body_release(&set->wire);
+    return rc ? rc : sent;
+}
+
+/* What the hub answered to `set`: a 200's answer parsed, a whole set
+ * refused kept as it is (reject_set); what stops the sync is an error. */
+static int read_answer(struct set *set, struct sync_stats *st,
+                       struct ldr_err *err)
+{
+    const struct http_reply *r = &set->reply;
+
+    st->pushed += set->count;
+    if (r->status == 200 && !(set->answer = json_loads(r->body, 0, NULL)))
+        return ldr_err_set(err, LDR_EINVAL, "the hub's answer is not JSON");
+    if (r->status == 401 || r->status == 409 || r->status == 404)
+        return sync_refused(r, "sending changes", err);
+    return 0;
+}
+
 static int push(struct store *s, struct http *c, const struct sync_opts *o,
                 struct sync_stats *st, struct ldr_err *err)
 {
-    for (;;) {
-        struct set set;
-        int rc = store_begin(s, err);
+    struct set sets[3] = {0};
+    struct set *done = &sets[0], *cur = &sets[1], *next = &sets[2], *t;
+    int rc = take_set(s, o, 0, cur, err);
 
+    while (rc == 0 && cur->id[0]) {
+        rc = send_set(s, c, o, cur, done, next, st, err);
         if (rc == 0)
-            rc = next_set(s, o->batch ? o->batch : SYNC_BATCH, &set, err);
-        rc = rc ? rc : store_commit(s, err);
-        if (rc) {
-            store_rollback(s);
-            return rc;
-        }
-        if (!set.id[0])
-            return 0;
-        rc = push_set(s, c, o, &set, st, err);
-        release_set(&set);
-        if (rc)
-            return rc;
-        if (o->progress) {
-            http_traffic(c, &st->sent, &st->received);
-            o->progress(o->progress_ctx, st, count_pending(s));
-        }
+            rc = read_answer(cur, st, err);
+        release_set(done);
+        t = done;
+        done = cur;
+        cur = next;
+        next = t;
     }
+    if (rc == 0 && done->id[0] && (rc = store_answer(s, done, st, err)) == 0)
+        report(s, o, st);
+    for (size_t i = 0; i < 3; i++)
+        release_set(&sets[i]);
+    return rc;
 }
 
 /* ---- pull ------------------------------------------------------------------
@@ -988,19 +1114,20 @@ static int merge_change_page(struct store *s, const struct http_reply *r,
     return rc;
 }
 
-/* Merges one page and saves the cursor after it, in one transaction. */
+/* Merges one page and saves the cursor after it (`*next`), in one
+ * transaction. */
 static int apply_page(struct store *s, const struct http_reply *r,
-                      bool state_form, bool *more, struct sync_stats *st,
-                      struct ldr_err *err)
+                      bool state_form, bool *more, json_int_t *next,
+                      struct sync_stats *st, struct ldr_err *err)
 {
-    json_int_t next = 0;
     char text[32];
     int rc = store_begin(s, err);
 
+    *next = 0;
     if (rc == 0)
-        rc = state_form ? merge_state_page(s, r, more, &next, st, err)
-                        : merge_change_page(s, r, more, &next, st, err);
-    snprintf(text, sizeof text, "%lld", (long long)next);
+        rc = state_form ? merge_state_page(s, r, more, next, st, err)
+                        : merge_change_page(s, r, more, next, st, err);
+    snprintf(text, sizeof text, "%lld", (long long)*next);
     if (rc == 0)
         rc = store_set_meta(s, "cursor", text, err);
     /* the state pages end where history takes over */
@@ -1013,49 +1140,135 @@ static int apply_page(struct store *s, const struct http_reply *r,
     return rc;
 }
 
-static int pull_page(struct store *s, struct http *c, const struct sync_opts *o,
-                     bool *more, struct sync_stats *st, struct ldr_err *err)
-{
-    uint64_t cursor = meta_uint(s, "cursor");
-    char *form = store_meta(s, "pull_form");
-    bool state_form = cursor == 0 || (form && strcmp(form, "state") == 0);
-    struct http_reply r = {0};
-    char path[192];
-    int rc;
+/* ---- pull, the next page fetched while one is merged -------------------- */
 
-    free(form);
-    *more = false;
-    /* our own changes we have, with their answers: the hub leaves them out */
-    snprintf(path, sizeof path, "/v1/changes?since=%llu&limit=%d%s%s",
-             (unsigned long long)cursor, SYNC_PAGE,
+/* Skips an array or object without building it. */
+static bool scan_skip(struct scan *sc)
+{
+    int depth = 0;
+
+    scan_eat(sc, ' ');
+    if (sc->p == sc->end || (*sc->p != '[' && *sc->p != '{'))
+        return false;
+    for (; sc->p < sc->end; sc->p++) {
+        if (*sc->p == '"') {
+            while (++sc->p < sc->end && *sc->p != '"')
+                if (*sc->p == '\\' && sc->p + 1 < sc->end)
+                    sc->p++;
+            if (sc->p == sc->end)
+                return false;
+        } else if (*sc->p == '[' || *sc->p == '{')
+            depth++;
+        else if ((*sc->p == ']' || *sc->p == '}') && --depth == 0) {
+            sc->p++;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The cursor after a page, read from its "more" and "next" without its
+ * items, so that the next page is asked for before this one is merged;
+ * false when there is no more or the page does not read so. Only a
+ * guess: merging the page says where the pull really goes on. */
+static bool peek_next(const struct http_reply *r, json_int_t *next)
+{
+    struct scan sc = {r->body, r->body + r->len};
+    bool ok = scan_eat(&sc, '{'), more = false;
+    char key[16];
+
+    *next = 0;
+    while (ok) {
+        json_t *v = NULL;
+
+        ok = scan_text(&sc, key, sizeof key) && scan_eat(&sc, ':');
+        if (ok && strcmp(key, "items") == 0)
+            ok = scan_skip(&sc);
+        else if (ok && (ok = (v = scan_value(&sc)) != NULL)) {
+            if (strcmp(key, "more") == 0)
+                more = json_is_true(v);
+            else if (strcmp(key, "next") == 0)
+                *next = json_integer_value(v);
+        }
+        json_decref(v);
+        if (ok && !scan_eat(&sc, ','))
+            break;
+    }
+    return ok && more && *next > 0;
+}
+
+/* Asks for the page after `cursor`: states while the first pull pages
+ * through current records, else changes without our own (we have them,
+ * with their answers). */
+static void ask_page(struct flight *f, struct store *s, json_int_t cursor,
+                     bool state_form)
+{
+    snprintf(f->path, sizeof f->path, "/v1/changes?since=%lld&limit=%d%s%s",
+             (long long)cursor, SYNC_PAGE,
              state_form ? "&form=state" : "&skip_device=",
              state_form ? "" : s->device);
-    if (state_form && cursor == 0 &&
-        (rc = store_set_meta(s, "pull_form", "state", err)) != 0)
-        return rc;
-    rc = sync_request(c, o, "GET", path, NULL, 0, &r, err);
+    take_off(f);
+}
+
+/* Waits for a page asked for and drops it. */
+static void drop_page(struct flight *f)
+{
+    struct http_reply r;
+    struct ldr_err ignored = {0};
+
+    land(f, &r, &ignored);
+    http_reply_release(&r);
+}
+
+/* Merges the page in `f` and asks for the next one meanwhile; *more says
+ * whether a next page is on its way in `f`. */
+static int take_page(struct store *s, struct flight *f, bool state_form,
+                     bool *more, struct sync_stats *st, struct ldr_err *err)
+{
+    struct http_reply r;
+    json_int_t guess = 0, next = 0;
+    bool ahead;
+    int rc = land(f, &r, err);
+
+    *more = false;
+    http_traffic(f->c, &st->sent, &st->received);
     if (rc)
         return rc;
-    if (r.status != 200)
+    if (r.status != 200) {
         rc = sync_refused(&r, "pulling changes", err);
-    else
-        rc = apply_page(s, &r, state_form, more, st, err);
+        http_reply_release(&r);
+        return rc;
+    }
+    if ((ahead = peek_next(&r, &guess)))
+        ask_page(f, s, guess, state_form);
+    rc = apply_page(s, &r, state_form, more, &next, st, err);
     http_reply_release(&r);
+    if (ahead && (rc || !*more || next != guess))
+        drop_page(f);
+    if (rc == 0 && *more && (!ahead || next != guess))
+        ask_page(f, s, next, state_form);
     return rc;
 }
 
 static int pull(struct store *s, struct http *c, const struct sync_opts *o,
                 struct sync_stats *st, struct ldr_err *err)
 {
+    struct flight f = {.c = c, .o = o, .method = "GET"};
+    uint64_t cursor = meta_uint(s, "cursor");
+    char *form = store_meta(s, "pull_form");
+    bool state_form = cursor == 0 || (form && strcmp(form, "state") == 0);
     bool more = true;
     int rc = 0;
 
+    free(form);
+    if (state_form && cursor == 0 &&
+        (rc = store_set_meta(s, "pull_form", "state", err)) != 0)
+        return rc;
+    ask_page(&f, s, (json_int_t)cursor, state_form);
     while (rc == 0 && more) {
-        rc = pull_page(s, c, o, &more, st, err);
-        if (rc == 0 && o->progress) {
-            http_traffic(c, &st->sent, &st->received);
-            o->progress(o->progress_ctx, st, count_pending(s));
-        }
+        rc = take_page(s, &f, state_form, &more, st, err);
+        if (rc == 0)
+            report(s, o, st);
     }
     return rc;
 }
