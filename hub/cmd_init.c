@@ -236,7 +236,7 @@ static int dir_state(enum dir_state *out, const char *dir, struct ldr_err *err)
 
 static int check_dir(struct init *in, struct ldr_err *err)
 {
-    enum dir_state state;
+    enum dir_state state = DIR_OTHER; /* set by dir_state on success */
     int rc = dir_state(&state, in->dir, err);
 
     if (rc != 0)

@@ -829,7 +829,7 @@ static json_t *assess(const char *version)
  * ladder-hub off the PATH: the hook init installed must find it. */
 static int push(const char *work, const char *text, const char *log)
 {
-    char file[256];
+    char file[600];
     FILE *f;
 
     snprintf(file, sizeof file, "%s/models/" MODEL ".json", work);
