@@ -57,29 +57,15 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-/* [a-z][a-z0-9-]{0,63}, the validator's rule: no "..", "/" or dots. */
-static bool is_slug(const char *s)
-{
-    size_t n = 0;
-
-    if (!s || *s < 'a' || *s > 'z')
-        return false;
-    for (; s[n]; n++)
-        if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= '0' && s[n] <= '9') ||
-              s[n] == '-'))
-            return false;
-    return n <= HUB_GIT_ID_MAX;
-}
-
 bool hub_git_is_model_id(const char *id)
 {
-    return is_slug(id);
+    return ldr_model_is_slug(id);
 }
 
 /* "models/<id>.json"; LDR_EINVAL unless `id` is a slug. */
 static int model_path(char out[PATH_CAP], const char *id, struct ldr_err *err)
 {
-    if (!is_slug(id))
+    if (!ldr_model_is_slug(id))
         return ldr_err_set(err, LDR_EINVAL,
                            "'%s' is not a model id (a lowercase letter, then "
                            "up to 63 lowercase letters, digits or '-')",
@@ -386,7 +372,7 @@ static int check_more(const struct ldr_model *m, const char *text, size_t len,
 {
     int rc = 0;
 
-    if (!is_slug(m->id))
+    if (!ldr_model_is_slug(m->id))
         rc = ldr_problems_add(p, "/id", "'%s' is not a plain slug", m->id);
     if (rc == 0 && opt && opt->id && strcmp(opt->id, m->id) != 0)
         rc = ldr_problems_add(p, "/id",
@@ -1856,7 +1842,7 @@ int hub_git_read_version(char **text, size_t *len, struct hub_git *g,
 
     *text = NULL;
     *len = 0;
-    if (!is_slug(id) || !is_hex(version, HUB_GIT_HEX, HUB_GIT_HEX))
+    if (!ldr_model_is_slug(id) || !is_hex(version, HUB_GIT_HEX, HUB_GIT_HEX))
         return ldr_err_set(err, LDR_EINVAL,
                            "'%s@%s' is no model id and version id (40 hex "
                            "digits)",
@@ -2018,7 +2004,7 @@ static int list_files(struct hub_model_list *out, git_repository *repo,
             continue;
         memcpy(m->id, name, len - 5);
         m->id[len - 5] = '\0';
-        if (!is_slug(m->id))
+        if (!ldr_model_is_slug(m->id))
             continue;
         oid_hex(m->version, git_tree_entry_id(e));
         if (!(m->title = title_of(repo, git_tree_entry_id(e))))

@@ -31,9 +31,9 @@ struct ldr_err;
 struct hub_git;
 
 #define HUB_GIT_BRANCH "refs/heads/main"
-#define HUB_GIT_MODELS "models" /* the directory of the model files */
-#define HUB_GIT_HEX 40          /* a full object id in hex */
-#define HUB_GIT_ID_MAX 64       /* a model id is a slug of at most 64 */
+#define HUB_GIT_MODELS "models"           /* the directory of the model files */
+#define HUB_GIT_HEX 40                    /* a full object id in hex */
+#define HUB_GIT_ID_MAX LDR_MODEL_SLUG_MAX /* a model id is a slug */
 #define HUB_GIT_TAG_MAX 100
 #define HUB_GIT_REV_MAX 200
 #define HUB_GIT_DATE_MAX 20 /* "2025-03-01T09:30:00Z" */

@@ -300,8 +300,7 @@ static bool is_text(const json_t *v)
     return json_is_string(v) && json_string_length(v) > 0;
 }
 
-/* [a-z][a-z0-9-]{0,63} */
-static bool is_slug(const char *s)
+bool ldr_model_is_slug(const char *s)
 {
     size_t n = 0;
 
@@ -311,7 +310,7 @@ static bool is_slug(const char *s)
         if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= '0' && s[n] <= '9') ||
               s[n] == '-'))
             return false;
-    return n <= 64;
+    return n <= LDR_MODEL_SLUG_MAX;
 }
 
 static bool is_alpha(char ch)
@@ -421,7 +420,7 @@ static bool value_ok(const struct field *f, const json_t *v)
     case TEXT:
         return is_text(v);
     case SLUG:
-        return is_slug(json_string_value(v));
+        return ldr_model_is_slug(json_string_value(v));
     case BOOLEAN:
         return json_is_boolean(v);
     case NUMBER:

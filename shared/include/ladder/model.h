@@ -158,6 +158,11 @@ int ldr_problems_add(struct ldr_problems *p, const char *path, const char *fmt,
 int ldr_model_parse(struct ldr_model **out, const char *buf, size_t len,
                     struct ldr_problems *problems, struct ldr_err *err);
 
+/* The rule for a model's id and every other slug of a model file:
+ * [a-z][a-z0-9-]{0,63}, so no "..", "/" or dots (safe in a file name). */
+#define LDR_MODEL_SLUG_MAX 64
+bool ldr_model_is_slug(const char *s);
+
 /* The same from a file; a missing or unreadable file is LDR_EIO. */
 int ldr_model_load(struct ldr_model **out, const char *path,
                    struct ldr_problems *problems, struct ldr_err *err);
