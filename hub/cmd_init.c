@@ -445,7 +445,6 @@ static int print_json(const char *dir, const struct hub_tls_info *ca,
     char db[PATH_MAX + 16], git[PATH_MAX + 16], ca_file[PATH_MAX + 16],
         cert_file[PATH_MAX + 32];
     json_t *names = json_array(), *doc;
-    char *text;
 
     snprintf(db, sizeof db, "%s/" HUB_DB_FILE, dir);
     snprintf(git, sizeof git, "%s/" HUB_GIT_DIR, dir);
@@ -457,13 +456,7 @@ static int print_json(const char *dir, const struct hub_tls_info *ca,
                     "git", git, "ca", ca ? json_string(ca_file) : json_null(),
                     "ca_sha256", ca ? json_string(ca->sha256) : json_null(),
                     "cert", cert_file, "hostnames", names);
-    text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(doc);
-    if (!text)
-        return hub_fail("init", NULL, "out of memory");
-    puts(text);
-    free(text);
-    return LDR_EXIT_OK;
+    return hub_print_json(doc, "init", NULL);
 }
 
 static int report(const struct init *in)

@@ -67,15 +67,7 @@ static const char *subcommand = "add"; /* for messages */
 
 static int print_json(json_t *value)
 {
-    char *text =
-        value ? json_dumps(value, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-
-    json_decref(value);
-    if (!text)
-        return hub_fail("model", subcommand, "out of memory");
-    puts(text);
-    free(text);
-    return LDR_EXIT_OK;
+    return hub_print_json(value, "model", subcommand);
 }
 
 struct add_opts {

@@ -57,15 +57,7 @@ static int open_hub(sqlite3 **db, const char *dir)
 
 static int print_json(json_t *value)
 {
-    char *text =
-        value ? json_dumps(value, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-
-    json_decref(value);
-    if (!text)
-        return hub_fail("token", NULL, "out of memory");
-    puts(text);
-    free(text);
-    return LDR_EXIT_OK;
+    return hub_print_json(value, "token", NULL);
 }
 
 /* ---- add ----------------------------------------------------------------- */

@@ -120,6 +120,19 @@ int hub_fail(const char *cmd, const char *sub, const char *fmt, ...)
     return LDR_EXIT_FAIL;
 }
 
+int hub_print_json(json_t *value, const char *cmd, const char *sub)
+{
+    char *text =
+        value ? json_dumps(value, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+
+    json_decref(value);
+    if (!text)
+        return hub_fail(cmd, sub, "out of memory");
+    puts(text);
+    free(text);
+    return LDR_EXIT_OK;
+}
+
 int hub_usage(const char *cmd, const char *usage, const char *fmt, ...)
 {
     va_list ap;

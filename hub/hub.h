@@ -16,6 +16,7 @@
  *   DIR/tls/server-key.pem
  */
 
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -105,6 +106,10 @@ int hub_fail(const char *cmd, const char *sub, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int hub_usage(const char *cmd, const char *usage, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Prints `value` (taken) as indented JSON on stdout: LDR_EXIT_OK, or
+ * hub_fail(cmd, sub, ...) when out of memory. */
+int hub_print_json(json_t *value, const char *cmd, const char *sub);
 
 /* Settings the sync functions need from `ladder-hub serve`. */
 struct hub_config {
