@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "gitstore.h"
+#include "harness.h"
 #include "hub.h"
 #include "ladder/domain.h"
 #include "ladder/err.h"
@@ -198,27 +199,6 @@ static size_t commit_count(struct fixture *f)
     git_revwalk_free(walk);
     git_repository_free(repo);
     return n;
-}
-
-static bool have_git(void)
-{
-    return system("git --version >/dev/null 2>&1") == 0;
-}
-
-/* Runs a shell command; its exit status. */
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int run(const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    int status;
-
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    status = system(cmd);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 /* The standard output of a shell command, which must succeed. */

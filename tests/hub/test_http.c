@@ -26,129 +26,12 @@
 #include <jansson.h>
 #include <zlib.h>
 
+#include "harness.h"
 #include "http.h"
 #include "ladder/domain.h"
 #include "ladder/err.h"
 #include "ladder/hlc.h"
 #include "ladder/uuid.h"
-
-#define WAIT_MS 10000
-
-/* ---- processes ---- */
-
-struct server {
-    pid_t pid;
-    char url[256];
-    char log[512]; /* its stderr */
-};
-
-/* Runs HUB_BIN with `args` (NULL-terminated), stdout into `out`, stderr
- * dropped; the exit status, or -1. */
-static int run_hub(char *out, size_t max, const char *const *args)
-{
-    char *argv[16] = {(char *)HUB_BIN};
-    int fd[2], status = -1;
-    size_t n = 0, i;
-    ssize_t got;
-    pid_t pid;
-
-    for (i = 0; args[i] && i < 14; i++)
-        argv[i + 1] = (char *)args[i];
-    if (pipe(fd) != 0 || (pid = fork()) < 0)
-        return -1;
-    if (pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        dup2(fd[1], 1);
-        dup2(null, 2); /* messages for people; the status is what counts */
-        close(fd[0]);
-        execv(HUB_BIN, argv);
-        _exit(127);
-    }
-    close(fd[1]);
-    while (n + 1 < max && (got = read(fd[0], out + n, max - n - 1)) > 0)
-        n += (size_t)got;
-    out[n] = '\0';
-    close(fd[0]);
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-/* Reads one line from `fd` within WAIT_MS; -1 on EOF or time out. */
-static int read_line(int fd, char *line, size_t max)
-{
-    struct pollfd p = {fd, POLLIN, 0};
-    size_t n = 0;
-
-    while (n + 1 < max && poll(&p, 1, WAIT_MS) == 1 &&
-           read(fd, line + n, 1) == 1) {
-        if (line[n] == '\n') {
-            line[n] = '\0';
-            return 0;
-        }
-        n++;
-    }
-    return -1;
-}
-
-/* `ladder-hub serve DIR --listen 127.0.0.1:0 EXTRA...`; 0 once it printed
- * its address, else -1 (the process is reaped). */
-static int server_start(struct server *sv, const char *dir,
-                        const char *const *extra)
-{
-    char *argv[16] = {(char *)HUB_BIN, "serve", (char *)dir, "--listen",
-                      "127.0.0.1:0"};
-    char line[256];
-    int fd[2], log, i = 5;
-
-    for (; extra && *extra && i < 15; extra++)
-        argv[i++] = (char *)*extra;
-    snprintf(sv->log, sizeof sv->log, "%s/serve.log", dir);
-    if (pipe(fd) != 0 ||
-        (log = open(sv->log, O_WRONLY | O_CREAT | O_APPEND, 0600)) < 0 ||
-        (sv->pid = fork()) < 0)
-        return -1;
-    if (sv->pid == 0) {
-        dup2(fd[1], 1);
-        dup2(log, 2);
-        close(fd[0]);
-        execv(HUB_BIN, argv);
-        _exit(127);
-    }
-    close(fd[1]);
-    close(log);
-    if (read_line(fd[0], line, sizeof line) != 0 ||
-        strncmp(line, "listening on ", 13) != 0) {
-        close(fd[0]);
-        kill(sv->pid, SIGKILL);
-        waitpid(sv->pid, NULL, 0);
-        sv->pid = 0;
-        return -1;
-    }
-    close(fd[0]);
-    snprintf(sv->url, sizeof sv->url, "%s", line + 13);
-    return 0;
-}
-
-/* SIGTERM, then the exit status (SIGKILL and -1 after WAIT_MS). */
-static int server_stop(struct server *sv)
-{
-    int status = 0;
-
-    if (sv->pid <= 0)
-        return -1;
-    kill(sv->pid, SIGTERM);
-    for (int waited = 0; waited < WAIT_MS; waited += 10) {
-        if (waitpid(sv->pid, &status, WNOHANG) == sv->pid) {
-            sv->pid = 0;
-            return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        }
-        usleep(10000);
-    }
-    kill(sv->pid, SIGKILL);
-    waitpid(sv->pid, NULL, 0);
-    sv->pid = 0;
-    return -1;
-}
 
 /* ---- the hub under test ---- */
 
@@ -161,30 +44,6 @@ struct hub {
 };
 
 static struct hub hub;
-
-/* The first "ldr_..." word of `text`. */
-static int find_token(char *out, const char *text)
-{
-    const char *t = strstr(text, "ldr_");
-    size_t n = t ? strcspn(t, " \t\r\n\"") : 0;
-
-    if (!t || n > HUB_TOKEN_MAX)
-        return -1;
-    memcpy(out, t, n);
-    out[n] = '\0';
-    return 0;
-}
-
-static int add_token(char *out, const char *principal, const char *role)
-{
-    const char *args[] = {"token",  "add", hub.dir,   "--principal", principal,
-                          "--role", role,  "--scope", "north",       NULL};
-    char text[2048];
-
-    if (run_hub(text, sizeof text, args) != 0)
-        return -1;
-    return find_token(out, text);
-}
 
 static int setup_hub(void **state)
 {
@@ -202,8 +61,8 @@ static int setup_hub(void **state)
         fprintf(stderr, "ladder-hub init failed: %s\n", text);
         return -1;
     }
-    if (add_token(hub.hr, "hr.north", "hr") != 0 ||
-        add_token(hub.admin, "root", "admin") != 0) {
+    if (add_token(hub.hr, hub.dir, "hr.north", "hr") != 0 ||
+        add_token(hub.admin, hub.dir, "root", "admin") != 0) {
         fprintf(stderr, "ladder-hub token add failed\n");
         return -1;
     }
@@ -237,43 +96,6 @@ static int teardown_other(void **state)
 }
 
 /* ---- requests ---- */
-
-struct reply {
-    long status;
-    CURLcode rc;
-    long connects; /* new connections this request made */
-    char *body;
-    size_t len;
-    char headers[4096];
-    size_t hlen;
-};
-
-static size_t on_body(char *data, size_t size, size_t n, void *ctx)
-{
-    struct reply *r = ctx;
-    char *grown = realloc(r->body, r->len + size * n + 1);
-
-    if (!grown)
-        return 0;
-    memcpy(grown + r->len, data, size * n);
-    r->body = grown;
-    r->len += size * n;
-    r->body[r->len] = '\0';
-    return size * n;
-}
-
-static size_t on_header(char *data, size_t size, size_t n, void *ctx)
-{
-    struct reply *r = ctx;
-    size_t add = size * n;
-
-    if (r->hlen + add < sizeof r->headers) {
-        memcpy(r->headers + r->hlen, data, add);
-        r->hlen += add;
-        r->headers[r->hlen] = '\0';
-    }
-    return add;
-}
 
 /* What a request sends; NULL members are left out. */
 struct ask {
@@ -347,12 +169,6 @@ static void fetch(const char *base, const struct ask *a, struct reply *r)
 
     fetch_on(h, base, a, r);
     curl_easy_cleanup(h);
-}
-
-static void reply_release(struct reply *r)
-{
-    free(r->body);
-    r->body = NULL;
 }
 
 /* The error code of an error answer, "" if it has none. */

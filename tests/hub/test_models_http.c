@@ -23,12 +23,12 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "harness.h"
 #include "hub.h"
 #include "ladder/domain.h"
 #include "ladder/hlc.h"
 #include "ladder/uuid.h"
 
-#define WAIT_MS 10000
 #define MODEL_FILE LADDER_SOURCE_DIR "/schema/models/account-manager.json"
 #define MODEL "account-manager"
 #define CREATED "2026-11-26T09:12:00.000Z"
@@ -37,29 +37,13 @@
 /* ---- the hub under test ---- */
 
 static struct {
-    char dir[128], ca[256], url[256];
-    pid_t pid;
+    char dir[128], ca[256];
+    struct server server;
     char hr[HUB_TOKEN_MAX + 1], assessor[HUB_TOKEN_MAX + 1],
         admin[HUB_TOKEN_MAX + 1];
     /* what the cases published, for the later ones */
     char v1[41], c1[41], v2[41], c2[41];
 } hub;
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Runs a shell command; its exit status. */
-static int run(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    int status;
-
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    status = system(cmd);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 /* The first line a shell command prints, or "". */
 static void capture(char *out, size_t max, const char *cmd)
@@ -73,11 +57,6 @@ static void capture(char *out, size_t max, const char *cmd)
         pclose(p);
 }
 
-static bool have_git(void)
-{
-    return system("git --version >/dev/null 2>&1") == 0;
-}
-
 /* How many commits main has. */
 static int commits(void)
 {
@@ -88,89 +67,6 @@ static int commits(void)
              hub.dir);
     capture(line, sizeof line, cmd);
     return line[0] ? atoi(line) : 0;
-}
-
-/* `ladder-hub ARGS` with stdout into `out` (stderr dropped); its status. */
-static int run_hub(char *out, size_t max, const char *const *args)
-{
-    char *argv[16] = {(char *)HUB_BIN};
-    int fd[2], status = -1;
-    size_t n = 0;
-    ssize_t got;
-    pid_t pid;
-
-    for (size_t i = 0; args[i] && i < 14; i++)
-        argv[i + 1] = (char *)args[i];
-    if (pipe(fd) != 0 || (pid = fork()) < 0)
-        return -1;
-    if (pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        dup2(fd[1], 1);
-        dup2(null, 2);
-        close(fd[0]);
-        execv(HUB_BIN, argv);
-        _exit(127);
-    }
-    close(fd[1]);
-    while (n + 1 < max && (got = read(fd[0], out + n, max - n - 1)) > 0)
-        n += (size_t)got;
-    out[n] = '\0';
-    close(fd[0]);
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static int add_token(char *out, const char *principal, const char *role)
-{
-    const char *args[] = {"token",  "add", hub.dir,   "--principal", principal,
-                          "--role", role,  "--scope", "north",       NULL};
-    char text[2048];
-    const char *t;
-    size_t n;
-
-    if (run_hub(text, sizeof text, args) != 0 || !(t = strstr(text, "ldr_")))
-        return -1;
-    n = strcspn(t, " \t\r\n\"");
-    if (n > HUB_TOKEN_MAX)
-        return -1;
-    memcpy(out, t, n);
-    out[n] = '\0';
-    return 0;
-}
-
-/* `ladder-hub serve DIR` on a free port; 0 once it printed its URL. */
-static int server_start(void)
-{
-    char *argv[] = {(char *)HUB_BIN, "serve",       hub.dir,
-                    "--listen",      "127.0.0.1:0", NULL};
-    char line[256], log[256];
-    struct pollfd p;
-    size_t n = 0;
-    int fd[2], logfd;
-
-    snprintf(log, sizeof log, "%s/serve.log", hub.dir);
-    if (pipe(fd) != 0 || (logfd = open(log, O_WRONLY | O_CREAT, 0600)) < 0 ||
-        (hub.pid = fork()) < 0)
-        return -1;
-    if (hub.pid == 0) {
-        dup2(fd[1], 1);
-        dup2(logfd, 2);
-        close(fd[0]);
-        execv(HUB_BIN, argv);
-        _exit(127);
-    }
-    close(fd[1]);
-    close(logfd);
-    p = (struct pollfd){fd[0], POLLIN, 0};
-    while (n + 1 < sizeof line && poll(&p, 1, WAIT_MS) == 1 &&
-           read(fd[0], line + n, 1) == 1 && line[n] != '\n')
-        n++;
-    line[n] = '\0';
-    close(fd[0]);
-    if (strncmp(line, "listening on ", 13) != 0)
-        return -1;
-    snprintf(hub.url, sizeof hub.url, "%s", line + 13);
-    return 0;
 }
 
 static int setup_hub(void **state)
@@ -186,20 +82,17 @@ static int setup_hub(void **state)
     strcat(hub.dir, "/hub");
     snprintf(hub.ca, sizeof hub.ca, "%s/" HUB_CA_FILE, hub.dir);
     if (run_hub(text, sizeof text, init) != 0 ||
-        add_token(hub.hr, "hr.north", "hr") != 0 ||
-        add_token(hub.assessor, "li.wei", "assessor") != 0 ||
-        add_token(hub.admin, "root", "admin") != 0)
+        add_token(hub.hr, hub.dir, "hr.north", "hr") != 0 ||
+        add_token(hub.assessor, hub.dir, "li.wei", "assessor") != 0 ||
+        add_token(hub.admin, hub.dir, "root", "admin") != 0)
         return -1;
-    return server_start();
+    return server_start(&hub.server, hub.dir, NULL);
 }
 
 static int teardown_hub(void **state)
 {
     (void)state;
-    if (hub.pid > 0) {
-        kill(hub.pid, SIGTERM);
-        waitpid(hub.pid, NULL, 0);
-    }
+    server_stop(&hub.server);
     *strrchr(hub.dir, '/') = '\0';
     if (strncmp(hub.dir, "/tmp/ladder-test-models-", 24) == 0)
         run("rm -rf '%s'", hub.dir);
@@ -208,40 +101,6 @@ static int teardown_hub(void **state)
 }
 
 /* ---- requests ---- */
-
-struct reply {
-    long status;
-    char *body;
-    size_t len;
-    char headers[4096];
-    size_t hlen;
-};
-
-static size_t on_body(char *data, size_t size, size_t n, void *ctx)
-{
-    struct reply *r = ctx;
-    char *grown = realloc(r->body, r->len + size * n + 1);
-
-    if (!grown)
-        return 0;
-    memcpy(grown + r->len, data, size * n);
-    r->body = grown;
-    r->len += size * n;
-    r->body[r->len] = '\0';
-    return size * n;
-}
-
-static size_t on_header(char *data, size_t size, size_t n, void *ctx)
-{
-    struct reply *r = ctx;
-
-    if (r->hlen + size * n < sizeof r->headers) {
-        memcpy(r->headers + r->hlen, data, size * n);
-        r->hlen += size * n;
-        r->headers[r->hlen] = '\0';
-    }
-    return size * n;
-}
 
 /* `method` `path` with `token` and a JSON `body` (NULL: none). */
 static void ask(struct reply *r, const char *method, const char *path,
@@ -252,7 +111,7 @@ static void ask(struct reply *r, const char *method, const char *path,
     char url[1024], auth[HUB_TOKEN_MAX + 32];
 
     memset(r, 0, sizeof *r);
-    snprintf(url, sizeof url, "%s%s", hub.url, path);
+    snprintf(url, sizeof url, "%s%s", hub.server.url, path);
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
     l = curl_slist_append(l, auth);
     l = curl_slist_append(l, "Content-Type: application/json");
@@ -277,12 +136,6 @@ static void ask(struct reply *r, const char *method, const char *path,
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
     curl_slist_free_all(l);
     curl_easy_cleanup(h);
-}
-
-static void reply_release(struct reply *r)
-{
-    free(r->body);
-    r->body = NULL;
 }
 
 /* GET `path` as hr; the answer must have `status`. */
@@ -920,14 +773,12 @@ static void test_models_http__version_only_in_git_is_accepted(void **state)
  * no leak or error in what the cases above made it do). */
 static void test_models_http__server_stops_cleanly(void **state)
 {
-    int status = -1;
+    int status;
 
     (void)state;
-    assert_true(hub.pid > 0);
-    kill(hub.pid, SIGTERM);
-    assert_int_equal(waitpid(hub.pid, &status, 0), hub.pid);
-    hub.pid = 0;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    assert_true(hub.server.pid > 0);
+    status = server_stop(&hub.server);
+    if (status != 0)
         fail_msg("ladder-hub serve ended with status %d; see its log", status);
 }
 
