@@ -26,6 +26,7 @@
 #include <sqlite3.h>
 #include <zlib.h>
 
+#include "bench_util.h"
 #include "ladder/domain.h"
 #include "ladder/hlc.h"
 #include "ladder/uuid.h"
@@ -168,23 +169,6 @@ static void hub_start(struct hub *h, const char *top, const char *model_file)
     if (strncmp(line, "listening on ", 13) != 0)
         die("ladder-hub serve did not start");
     snprintf(h->url, sizeof h->url, "%s", line + 13);
-}
-
-/* VmHWM of the hub, in MiB. */
-static double hub_peak_rss(const struct hub *h)
-{
-    char path[64], line[256];
-    double kib = 0;
-    FILE *f;
-
-    snprintf(path, sizeof path, "/proc/%d/status", (int)h->pid);
-    f = fopen(path, "r");
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "VmHWM: %lf", &kib) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return kib / 1024;
 }
 
 /* CPU seconds (user and system) the hub has used so far: steadier than
@@ -612,23 +596,6 @@ static double floor_pull(sqlite3 *db)
 
 /* ---- the run ---- */
 
-static json_t *read_docs(const char *path, size_t n)
-{
-    FILE *f = fopen(path, "r");
-    json_t *docs = json_array();
-    char *line = NULL;
-    size_t cap = 0;
-
-    while (f && json_array_size(docs) < n && getline(&line, &cap, f) > 0)
-        json_array_append_new(docs, json_loads(line, 0, NULL));
-    if (f)
-        fclose(f);
-    free(line);
-    if (json_array_size(docs) < n)
-        die("not enough documents in the workload file");
-    return docs;
-}
-
 /* Seconds the hub spent on `path` requests of `who`, from headers to
  * answer, summed from its request log. */
 static double hub_seconds(const struct hub *h, const char *path,
@@ -696,7 +663,7 @@ static void bench(const char *top, json_t *docs, json_t *model,
            hub_seconds(&h, "/v1/changesets", ASSESSOR), push_cpu);
     report("pull (first sync, states)", items, pull_s, floor_pull(db),
            hub_seconds(&h, "/v1/changes", ASSESSOR), pull_cpu);
-    printf("hub peak RSS %.1f MiB\n", hub_peak_rss(&h));
+    printf("hub peak RSS %.1f MiB\n", bench_peak_rss_mib(h.pid));
     sqlite3_close(db);
     hub_stop(&h);
     sets_free(&roster);
@@ -714,7 +681,8 @@ int main(int argc, char **argv)
     hub_bin = argv[1];
     if (!mkdtemp(top) || !(model = json_load_file(argv[2], 0, NULL)))
         die("cannot make a directory or read the model");
-    docs = read_docs(argv[3], n);
+    if (!(docs = bench_read_ndjson(argv[3], n)))
+        die("not enough documents in the workload file");
     curl_global_init(CURL_GLOBAL_DEFAULT);
     bench(top, docs, model, argv[2], true);
     bench(top, docs, model, argv[2], false);

@@ -37,6 +37,8 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "bench_util.h"
+
 #define PEOPLE 1000   /* the north roster, as bench_agent and bench_hub */
 #define DRAFTS 100    /* records changed in b), as the peer's 100 */
 #define PER_FILE 1000 /* pilot rows per import: one per person */
@@ -335,23 +337,6 @@ static void hub_serve(void)
     snprintf(hub.url, sizeof hub.url, "%s", line + 13);
 }
 
-/* The hub's peak RSS (VmHWM), MiB. */
-static double hub_rss_mib(void)
-{
-    char path[64], line[256];
-    double kib = 0;
-    FILE *f;
-
-    snprintf(path, sizeof path, "/proc/%d/status", (int)hub.pid);
-    f = fopen(path, "r");
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "VmHWM: %lf", &kib) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return kib / 1024;
-}
-
 static void hub_stop(void)
 {
     int status;
@@ -391,17 +376,9 @@ static double hub_busy_s(long mark)
 
 static json_t *read_ndjson(const char *path, size_t n)
 {
-    FILE *f = fopen(path, "r");
-    json_t *docs = json_array();
-    char *line = NULL;
-    size_t cap = 0;
+    json_t *docs = bench_read_ndjson(path, n);
 
-    while (f && json_array_size(docs) < n && getline(&line, &cap, f) > 0)
-        json_array_append_new(docs, json_loads(line, 0, NULL));
-    if (f)
-        fclose(f);
-    free(line);
-    if (json_array_size(docs) < n)
+    if (!docs)
         die("%s: fewer than %zu records", path, n);
     return docs;
 }
@@ -901,7 +878,7 @@ static void bench(struct run *r)
     pull_full(r);
     noops(r);
     concurrent(r);
-    printf("server_peak_rss %.1f MiB\n", hub_rss_mib());
+    printf("server_peak_rss %.1f MiB\n", bench_peak_rss_mib(hub.pid));
     printf("client_peak_rss %.1f MiB\n", (double)sync_rss_kib / 1024);
     hub_stop();
 }
