@@ -698,13 +698,9 @@ static void *fly(void *arg)
     return NULL;
 }
 
-/* Starts the request; without a thread it runs here and now. Replies and
- * set bodies stay in their own mappings, given back when freed: with two
- * alive at once, glibc's rising threshold would leave them in a heap that
- * only grows (agent peak RSS). */
+/* Starts the request; without a thread it runs here and now. */
 static void take_off(struct flight *f)
 {
-    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
     f->threaded = pthread_create(&f->thread, NULL, fly, f) == 0;
     if (!f->threaded)
         fly(f);
@@ -1280,6 +1276,10 @@ int sync_run(struct store *s, struct http *c, const struct sync_opts *o,
     int rc;
 
     memset(st, 0, sizeof *st);
+    /* Replies and set bodies stay in their own mappings, given back when
+     * freed: with two alive at once (one in flight), glibc's rising
+     * threshold would leave them in a heap that only grows (peak RSS). */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
     rc = push(s, c, o, st, err);
     if (rc == 0)
         rc = pull(s, c, o, st, err);
