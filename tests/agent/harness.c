@@ -242,6 +242,20 @@ void harness_cleanup(void)
     tmpdir[0] = '\0';
 }
 
+int harness_setup(void **state)
+{
+    (void)state;
+    harness_tmpdir();
+    return 0;
+}
+
+int harness_teardown(void **state)
+{
+    (void)state;
+    harness_cleanup();
+    return 0;
+}
+
 const char *harness_file(const char *name, const char *text)
 {
     static char path[512];

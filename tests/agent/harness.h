@@ -35,6 +35,10 @@ void run_release(struct run *r);
 const char *harness_tmpdir(void);
 void harness_cleanup(void);
 
+/* The two as cmocka's per-test setup and teardown. */
+int harness_setup(void **state);
+int harness_teardown(void **state);
+
 /* Writes `text` to "<harness_tmpdir()>/<name>" and returns that path
  * (static storage, valid until the next call). */
 const char *harness_file(const char *name, const char *text);

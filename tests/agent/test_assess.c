@@ -20,20 +20,6 @@ static const char *str(const json_t *obj, const char *key)
     return json_string_value(json_object_get(obj, key));
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    harness_tmpdir();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    harness_cleanup();
-    return 0;
-}
-
 /* init, the model, and two people: E1001 (grade am2, in the model) and
  * E1002 (grade trainee, not in it). */
 static void start_day(struct run *r)
@@ -515,21 +501,24 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(
-            test_assess__new_pins_model_version_and_grade, setup, teardown),
+            test_assess__new_pins_model_version_and_grade, harness_setup,
+            harness_teardown),
         cmocka_unit_test_setup_teardown(test_assess__rate_answer_test_perf,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_assess__show_list_submit, setup,
-                                        teardown),
+                                        harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(test_assess__show_list_submit,
+                                        harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(test_assess__refusals_change_nothing,
-                                        setup, teardown),
+                                        harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(
-            test_assess__ambiguous_prefix_is_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_assess__interactive_piped, setup,
-                                        teardown),
+            test_assess__ambiguous_prefix_is_refused, harness_setup,
+            harness_teardown),
+        cmocka_unit_test_setup_teardown(test_assess__interactive_piped,
+                                        harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(
-            test_assess__interactive_bad_line_is_an_error, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_assess__usage_and_help, setup,
-                                        teardown),
+            test_assess__interactive_bad_line_is_an_error, harness_setup,
+            harness_teardown),
+        cmocka_unit_test_setup_teardown(test_assess__usage_and_help,
+                                        harness_setup, harness_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,20 +39,6 @@ static double num(const json_t *obj, const char *key)
     return json_number_value(json_object_get(obj, key));
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    harness_tmpdir();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    harness_cleanup();
-    return 0;
-}
-
 /* A database for li.wei with `model` imported and E1001 at `grade`. */
 static void world(struct run *r, const char *model, const char *grade)
 {
@@ -640,22 +626,22 @@ static void test_gap__two_assessors_averaged(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_gap__order_and_learning_map, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_gap__order_and_learning_map,
+                                        harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(test_gap__certify_eligible_and_not,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_gap__drafts_are_ignored, setup,
-                                        teardown),
+                                        harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(test_gap__drafts_are_ignored,
+                                        harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(test_gap__no_submitted_assessment,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_gap__unknown_subject, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_gap__older_version_ratings, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_gap__real_model_aligned, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_gap__two_assessors_averaged, setup,
-                                        teardown),
+                                        harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(test_gap__unknown_subject,
+                                        harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(test_gap__older_version_ratings,
+                                        harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(test_gap__real_model_aligned,
+                                        harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(test_gap__two_assessors_averaged,
+                                        harness_setup, harness_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,20 +18,6 @@
 
 #define REAL_MODEL "schema/models/account-manager.json"
 
-static int setup(void **state)
-{
-    (void)state;
-    harness_tmpdir();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    harness_cleanup();
-    return 0;
-}
-
 static json_t *by_id(json_t *arr, const char *id)
 {
     for (size_t i = 0; i < json_array_size(arr); i++) {
@@ -194,12 +180,12 @@ static void test_model_diff_cli__refusals(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_model_diff_cli__two_files, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_model_diff_cli__two_files,
+                                        harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(test_model_diff_cli__stored_versions,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_model_diff_cli__refusals, setup,
-                                        teardown),
+                                        harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(test_model_diff_cli__refusals,
+                                        harness_setup, harness_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -40,13 +40,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    harness_cleanup();
-    return 0;
-}
-
 /* As Excel writes "CSV UTF-8": a BOM and CRLF; quoted evidence with a
  * comma and a line break. */
 static const char good[] =
@@ -161,12 +154,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(
             test_pilot_import__good_file_becomes_submitted_assessments, setup,
-            teardown),
+            harness_teardown),
         cmocka_unit_test_setup_teardown(
             test_pilot_import__bad_file_lists_every_row_and_imports_nothing,
-            setup, teardown),
+            setup, harness_teardown),
         cmocka_unit_test_setup_teardown(
-            test_pilot_import__usage_and_missing_file, setup, teardown),
+            test_pilot_import__usage_and_missing_file, setup, harness_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

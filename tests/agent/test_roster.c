@@ -21,20 +21,6 @@ static const char *str(const json_t *obj, const char *key)
     return json_string_value(json_object_get(obj, key));
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    harness_tmpdir();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    harness_cleanup();
-    return 0;
-}
-
 static void init_and_import(struct run *r)
 {
     run_ladder(r, NULL, "init", "--user", "li.wei", NULL);
@@ -301,21 +287,22 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(
-            test_roster__init_makes_a_private_database, setup, teardown),
+            test_roster__init_makes_a_private_database, harness_setup,
+            harness_teardown),
         cmocka_unit_test_setup_teardown(test_roster__commands_need_init_first,
-                                        setup, teardown),
+                                        harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(test_roster__model_import_list_show,
-                                        setup, teardown),
+                                        harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(test_roster__bad_model_is_not_imported,
-                                        setup, teardown),
+                                        harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(test_roster__people_add_set_list_show,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_roster__notes_add_list_done, setup,
-                                        teardown),
+                                        harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(test_roster__notes_add_list_done,
+                                        harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(test_roster__status_counts_the_outbox,
-                                        setup, teardown),
+                                        harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(test_roster__two_writers_lose_nothing,
-                                        setup, teardown),
+                                        harness_setup, harness_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
