@@ -13,13 +13,12 @@
 int out_fail(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
+    int rc;
 
-    fprintf(stderr, "ladder %s: ", cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    rc = ldr_cli_vfail("ladder", cmd, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
-    return LDR_EXIT_FAIL;
+    return rc;
 }
 
 int out_err(const char *cmd, const struct ldr_err *err)
@@ -30,13 +29,12 @@ int out_err(const char *cmd, const struct ldr_err *err)
 int out_usage(const char *cmd, const char *usage, const char *fmt, ...)
 {
     va_list ap;
+    int rc;
 
-    fprintf(stderr, "ladder %s: ", cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    rc = ldr_cli_vusage("ladder", cmd, usage, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nusage: ladder %s %s\n", cmd, usage);
-    return LDR_EXIT_USAGE;
+    return rc;
 }
 
 int out_opt_error(const char *cmd, const char *usage, char **argv, int c)

@@ -110,14 +110,15 @@ void hub_answer_release(struct hub_answer *a)
 
 int hub_fail(const char *cmd, const char *sub, const char *fmt, ...)
 {
+    char who[128];
     va_list ap;
+    int rc;
 
-    fprintf(stderr, "ladder-hub %s%s%s: ", cmd, sub ? " " : "", sub ? sub : "");
+    snprintf(who, sizeof who, "%s%s%s", cmd, sub ? " " : "", sub ? sub : "");
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    rc = ldr_cli_vfail("ladder-hub", who, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
-    return LDR_EXIT_FAIL;
+    return rc;
 }
 
 int hub_print_json(json_t *value, const char *cmd, const char *sub)
@@ -136,13 +137,12 @@ int hub_print_json(json_t *value, const char *cmd, const char *sub)
 int hub_usage(const char *cmd, const char *usage, const char *fmt, ...)
 {
     va_list ap;
+    int rc;
 
-    fprintf(stderr, "ladder-hub %s: ", cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    rc = ldr_cli_vusage("ladder-hub", cmd, usage, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nusage: ladder-hub %s %s\n", cmd, usage);
-    return LDR_EXIT_USAGE;
+    return rc;
 }
 
 int hub_write_all(int fd, const void *data, size_t len)

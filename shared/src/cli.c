@@ -74,3 +74,21 @@ int ldr_cli_dispatch(const struct ldr_program *prog, int argc, char **argv)
         return help(prog, name);
     return cmd->run(argc - 1, argv + 1);
 }
+
+int ldr_cli_vfail(const char *program, const char *who, const char *fmt,
+                  va_list ap)
+{
+    fprintf(stderr, "%s %s: ", program, who);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    return LDR_EXIT_FAIL;
+}
+
+int ldr_cli_vusage(const char *program, const char *cmd, const char *usage,
+                   const char *fmt, va_list ap)
+{
+    fprintf(stderr, "%s %s: ", program, cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nusage: %s %s %s\n", program, cmd, usage);
+    return LDR_EXIT_USAGE;
+}

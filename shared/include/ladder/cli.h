@@ -1,6 +1,7 @@
 #ifndef LADDER_CLI_H
 #define LADDER_CLI_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 /*
@@ -30,5 +31,15 @@ struct ldr_program {
  * prints usage to stderr and returns LDR_EXIT_USAGE.
  */
 int ldr_cli_dispatch(const struct ldr_program *prog, int argc, char **argv);
+
+/* "PROGRAM WHO: message" on stderr, WHO being a command and maybe its
+ * subcommand ("model add"): LDR_EXIT_FAIL. */
+int ldr_cli_vfail(const char *program, const char *who, const char *fmt,
+                  va_list ap) __attribute__((format(printf, 3, 0)));
+
+/* The same, then "usage: PROGRAM CMD USAGE": LDR_EXIT_USAGE. */
+int ldr_cli_vusage(const char *program, const char *cmd, const char *usage,
+                   const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
 #endif
