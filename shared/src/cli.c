@@ -89,6 +89,9 @@ int ldr_cli_vusage(const char *program, const char *cmd, const char *usage,
 {
     fprintf(stderr, "%s %s: ", program, cmd);
     vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\nusage: %s %s %s\n", program, cmd, usage);
+    /* a usage text covers a command's subcommands: "person", not
+     * "person add" */
+    fprintf(stderr, "\nusage: %s %.*s %s\n", program, (int)strcspn(cmd, " "),
+            cmd, usage);
     return LDR_EXIT_USAGE;
 }

@@ -37,7 +37,8 @@ int ldr_cli_dispatch(const struct ldr_program *prog, int argc, char **argv);
 int ldr_cli_vfail(const char *program, const char *who, const char *fmt,
                   va_list ap) __attribute__((format(printf, 3, 0)));
 
-/* The same, then "usage: PROGRAM CMD USAGE": LDR_EXIT_USAGE. */
+/* The same, then "usage: PROGRAM CMD USAGE" with the first word of CMD
+ * (USAGE covers its subcommands): LDR_EXIT_USAGE. */
 int ldr_cli_vusage(const char *program, const char *cmd, const char *usage,
                    const char *fmt, va_list ap)
     __attribute__((format(printf, 4, 0)));
