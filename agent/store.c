@@ -616,6 +616,126 @@ static int append_outbox(struct store *s, const struct ldr_change *ch,
     return rc == SQLITE_DONE ? 0 : db_fail(s, "adding to the outbox", err);
 }
 
+/*
+ * The outbox's last change, when it is still pending, for the same record
+ * by the same author from the same base: a later write of the same session
+ * joins it (docs/protocol.md, "One change per record and sitting").
+ * Returns its seq with the change in *tail, or 0 when there is none.
+ */
+static sqlite3_int64 pending_tail(struct store *s, const struct ldr_change *ch,
+                                  struct ldr_change *tail)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT seq, change FROM outbox WHERE "
+                                     "status = 'pending' AND seq = (SELECT "
+                                     "max(seq) FROM outbox) AND kind = ? AND "
+                                     "record = ?");
+    sqlite3_int64 seq = 0;
+    struct ldr_err ignored = {0};
+
+    if (!st)
+        return 0;
+    sqlite3_bind_text(st, 1, ch->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, ch->record, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW &&
+        ldr_change_parse(tail, (const char *)sqlite3_column_text(st, 1),
+                         (size_t)sqlite3_column_bytes(st, 1), 0, NULL,
+                         &ignored) == 0)
+        seq = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if (seq &&
+        (strcmp(tail->author, ch->author) != 0 ||
+         strcmp(tail->device, ch->device) != 0 || tail->base != ch->base)) {
+        ldr_change_release(tail);
+        seq = 0;
+    }
+    return seq;
+}
+
+/*
+ * `ch` laid over `tail`: the fields of both, ch's value where both write
+ * one, under ch's stamp. False when they cannot be one change (a path of
+ * one inside a path of the other, or past the codec's limits).
+ */
+static bool add_op(json_t *set, json_t *unset, const struct ldr_op *op)
+{
+    if (op->value)
+        return json_object_set(set, op->path, op->value) == 0;
+    return json_array_append_new(unset, json_string(op->path)) == 0;
+}
+
+static bool join_changes(struct ldr_change *out, const struct ldr_change *tail,
+                         const struct ldr_change *ch)
+{
+    json_t *doc = ldr_change_to_json(ch), *set = json_object(),
+           *unset = json_array();
+    struct ldr_err ignored = {0};
+    bool ok = doc && set && unset;
+
+    for (size_t i = 0; ok && i < ch->nops; i++)
+        ok = add_op(set, unset, &ch->ops[i]);
+    for (size_t i = 0; ok && i < tail->nops; i++)
+        if (!ldr_change_op(ch, tail->ops[i].path))
+            ok = add_op(set, unset, &tail->ops[i]);
+    if (ok)
+        ok = json_object_set(doc, "set", set) == 0 &&
+             (json_array_size(unset) == 0 ||
+              json_object_set(doc, "unset", unset) == 0);
+    ok = ok && ldr_change_from_json(out, doc, 0, NULL, &ignored) == 0;
+    json_decref(set);
+    json_decref(unset);
+    json_decref(doc);
+    return ok;
+}
+
+static int replace_outbox(struct store *s, sqlite3_int64 seq,
+                          const struct ldr_change *ch, struct ldr_err *err)
+{
+    char *text = ldr_change_dump(ch, NULL);
+    char hlc[LDR_HLC_TEXT_LEN + 1];
+    sqlite3_stmt *st = NULL;
+    int rc = SQLITE_NOMEM;
+
+    ldr_hlc_format(hlc, ch->hlc);
+    if (text)
+        st = store_stmt(s, "UPDATE outbox SET hlc = ?, change = ? WHERE seq = "
+                           "? AND status = 'pending'");
+    if (text)
+        rc = st ? SQLITE_OK : SQLITE_ERROR;
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, hlc, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, seq);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+    }
+    free(text);
+    if (rc == SQLITE_NOMEM)
+        return ldr_err_set(err, LDR_ENOMEM, "out of memory");
+    if (rc == SQLITE_DONE && sqlite3_changes(s->db) == 1)
+        return 0;
+    return db_fail(s, "joining a change to the outbox", err);
+}
+
+/*
+ * Joins `ch` to the pending change before it when it can (its seq, or 0), so
+ * that a sitting's many small writes travel and merge as one change.
+ * `ch` becomes the joined change: the caller applies and stores that.
+ */
+static sqlite3_int64 try_join(struct store *s, struct ldr_change *ch)
+{
+    struct ldr_change tail = {0}, both = {0};
+    sqlite3_int64 seq = pending_tail(s, ch, &tail);
+
+    if (seq && join_changes(&both, &tail, ch)) {
+        ldr_change_release(ch);
+        *ch = both;
+    } else {
+        seq = 0;
+    }
+    ldr_change_release(&tail);
+    return seq;
+}
+
 int store_write(struct store *s, const char *kind, const char *id, json_t *set,
                 const char *const *unset, size_t nunset,
                 struct ldr_hlc *hlc_out, struct ldr_err *err)
@@ -625,6 +745,7 @@ int store_write(struct store *s, const char *kind, const char *id, json_t *set,
     struct ldr_change ch = {0};
     json_t *before = NULL, *after = NULL;
     struct ldr_hlc stamp;
+    sqlite3_int64 joined = 0;
     int rc = store_get(s, kind, id, &before, &rec, err);
     bool exists = rc == 0;
 
@@ -636,6 +757,8 @@ int store_write(struct store *s, const char *kind, const char *id, json_t *set,
         rc = make_change(&ch, s, kind, id, stamp, rec.rev, set, unset, nunset,
                          err);
     if (rc == 0)
+        joined = try_join(s, &ch);
+    if (rc == 0)
         rc = ldr_record_apply(&rec, &ch, LDR_REV_PENDING, NULL, NULL, err);
     if (rc == 0 && !(after = ldr_record_value(&rec)))
         rc = ldr_err_set(err, LDR_ENOMEM, "out of memory");
@@ -644,7 +767,8 @@ int store_write(struct store *s, const char *kind, const char *id, json_t *set,
     if (rc == 0)
         rc = save_record(s, &rec, after, exists, err);
     if (rc == 0)
-        rc = append_outbox(s, &ch, err);
+        rc = joined ? replace_outbox(s, joined, &ch, err)
+                    : append_outbox(s, &ch, err);
     if (rc == 0 && hlc_out)
         *hlc_out = stamp;
     json_decref(before);

@@ -216,8 +216,9 @@ static void test_assess__rate_answer_test_perf(void **state)
     assert_int_equal(r.code, 0);
     assert_int_equal(json_integer_value(json_object_get(r.json, "performance")),
                      78);
-    /* 2 people, new, 3 rates, answer, 2 tests, perf */
-    assert_int_equal(pending(&r), 10);
+    /* the 2 people, and the draft with its 3 rates, answer, 2 tests and
+     * perf as one change: they came in a row, unsent */
+    assert_int_equal(pending(&r), 3);
     run_release(&r);
 }
 
@@ -410,7 +411,7 @@ static void test_assess__interactive_piped(void **state)
     assert_non_null(strstr(r.out, "[4/14]"));
     assert_null(strstr(r.out, "[5/14]"));
     assert_non_null(strstr(r.out, "saved 2 ratings, skipped 1"));
-    assert_int_equal(pending(&r), before + 2);
+    assert_int_equal(pending(&r), before); /* joined to the new draft's */
 
     run_ladder(&r, NULL, "assess", "show", id, "--json", NULL);
     x = rating_of(r.json, "relationship-maintenance");
@@ -455,11 +456,16 @@ static void test_assess__interactive_bad_line_is_an_error(void **state)
     assert_int_equal(r.code, 1);
     assert_non_null(strstr(r.err, "line 4: 'six' is not a level 1..5"));
     assert_non_null(strstr(r.err, "1 rating before it was saved"));
-    assert_int_equal(pending(&r), before + 1);
+    assert_int_equal(pending(&r), before); /* joined to the new draft's */
+    run_ladder(&r, NULL, "assess", "show", id, "--json", NULL);
+    assert_int_equal(
+        json_integer_value(json_object_get(
+            rating_of(r.json, "relationship-maintenance"), "level")),
+        4);
     run_ladder(&r, "9\n", "assess", "interactive", id, NULL);
     assert_int_equal(r.code, 1);
     assert_non_null(strstr(r.err, "line 1: '9'"));
-    assert_int_equal(pending(&r), before + 1);
+    assert_int_equal(pending(&r), before);
     run_release(&r);
 }
 
@@ -497,6 +503,42 @@ static void test_assess__usage_and_help(void **state)
     run_release(&r);
 }
 
+/*
+ * Unsent writes to one record in a row join one change (the outbox's
+ * last); a write to another record in between starts a new one, and each
+ * write is kept at once either way.
+ */
+static void test_assess__a_sitting_is_one_change(void **state)
+{
+    struct run r = {0};
+    char id[64];
+    json_int_t before;
+    const json_t *x;
+
+    (void)state;
+    start_day(&r);
+    before = pending(&r);
+    new_draft(&r, id);
+    run_ladder(&r, NULL, "assess", "rate", id, "value-selling", "2", NULL);
+    run_ladder(&r, NULL, "assess", "rate", id, "value-selling", "3",
+               "--evidence", "续约谈判", NULL);
+    run_ladder(&r, NULL, "assess", "perf", id, "81", NULL);
+    assert_int_equal(pending(&r), before + 1);
+    run_ladder(&r, NULL, "note", "add", "--subject", "E1001", "复盘", NULL);
+    assert_int_equal(r.code, 0);
+    run_ladder(&r, NULL, "assess", "rate", id, "proactive-care", "4", NULL);
+    assert_int_equal(pending(&r), before + 3);
+    run_ladder(&r, NULL, "assess", "show", id, "--json", NULL);
+    x = rating_of(r.json, "value-selling");
+    assert_int_equal(json_integer_value(json_object_get(x, "level")), 3);
+    assert_string_equal(str(x, "evidence"), "续约谈判");
+    x = rating_of(r.json, "proactive-care");
+    assert_int_equal(json_integer_value(json_object_get(x, "level")), 4);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "performance")),
+                     81);
+    run_release(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -518,6 +560,8 @@ int main(void)
             test_assess__interactive_bad_line_is_an_error, harness_setup,
             harness_teardown),
         cmocka_unit_test_setup_teardown(test_assess__usage_and_help,
+                                        harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(test_assess__a_sitting_is_one_change,
                                         harness_setup, harness_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
