@@ -40,6 +40,16 @@ static const char *const sql[HUB_ST_COUNT] = {
     [HUB_ST_GET_MODEL] = "SELECT body FROM models WHERE id = ? AND version = ?",
     [HUB_ST_GET_PERSON] = "SELECT unit FROM records WHERE kind = 'person' AND "
                           "id = ?",
+    [HUB_ST_GET_CLOCK] = "SELECT value FROM meta WHERE key = 'clock'",
+    [HUB_ST_PUT_CLOCK] = "INSERT INTO meta (key, value) VALUES ('clock', ?) "
+                         "ON CONFLICT (key) DO UPDATE SET value = "
+                         "excluded.value",
+    [HUB_ST_NEXT_SEQ] =
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = "
+        "'changes'), 0), coalesce((SELECT max(seq) FROM changes), 0))",
+    [HUB_ST_FIND_SET] = "SELECT digest, answer FROM changesets WHERE id = ?",
+    [HUB_ST_KEEP_SET] = "INSERT INTO changesets (id, digest, principal, "
+                        "answer) VALUES (?, ?, ?, ?)",
 };
 
 static int db_error(sqlite3 *db, const char *what, struct ldr_err *err)
@@ -57,17 +67,16 @@ static int db_error(sqlite3 *db, const char *what, struct ldr_err *err)
 
 static int load_clock(struct hub_apply *a, struct ldr_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(
-        a->db, "SELECT value FROM meta WHERE key = 'clock'", -1, &st, NULL);
+    sqlite3_stmt *st = a->st[HUB_ST_GET_CLOCK];
+    int rc = sqlite3_step(st);
 
-    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW &&
+    if (rc == SQLITE_ROW &&
         ldr_hlc_parse(&a->clock.last, (const char *)sqlite3_column_text(st, 0),
                       err) != 0) {
-        sqlite3_finalize(st);
+        sqlite3_reset(st);
         return ldr_err_prefix(err, "the hub's saved clock is damaged: ");
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return db_error(a->db, "reading the clock", err);
     return 0;
@@ -76,16 +85,12 @@ static int load_clock(struct hub_apply *a, struct ldr_err *err)
 /* The seq AUTOINCREMENT would give next: past every seq ever used. */
 static int load_next_seq(struct hub_apply *a, struct ldr_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(
-        a->db,
-        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = "
-        "'changes'), 0), coalesce((SELECT max(seq) FROM changes), 0))",
-        -1, &st, NULL);
+    sqlite3_stmt *st = a->st[HUB_ST_NEXT_SEQ];
+    int rc = sqlite3_step(st);
 
-    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+    if (rc == SQLITE_ROW)
         a->next_seq = (uint64_t)sqlite3_column_int64(st, 0) + 1;
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     return rc == SQLITE_ROW ? 0 : db_error(a->db, "reading the sequence", err);
 }
 
@@ -133,24 +138,70 @@ static int plan(struct hub_apply *a, const struct ldr_changeset *set,
     return 0;
 }
 
-int hub_apply_init(struct hub_apply *a, sqlite3 *db,
+int hub_writer_open(struct hub_writer **out, const char *dir,
+                    struct ldr_err *err)
+{
+    struct hub_writer *w = calloc(1, sizeof *w);
+
+    *out = NULL;
+    if (!w)
+        return ldr_err_set(err, LDR_ENOMEM, "out of memory");
+    pthread_mutex_init(&w->lock, NULL);
+    if (hub_db_open(&w->db, dir, err) != 0) {
+        hub_writer_close(w);
+        return err->code;
+    }
+    for (int i = 0; i < HUB_ST_COUNT; i++)
+        if (sqlite3_prepare_v3(w->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+                               &w->st[i], NULL) != SQLITE_OK) {
+            db_error(w->db, "preparing the writer's statements", err);
+            hub_writer_close(w);
+            return err->code;
+        }
+    *out = w;
+    return 0;
+}
+
+void hub_writer_close(struct hub_writer *w)
+{
+    if (!w)
+        return;
+    for (int i = 0; i < HUB_ST_COUNT; i++)
+        sqlite3_finalize(w->st[i]);
+    for (size_t i = 0; i < HUB_MODELS_KEPT; i++)
+        ldr_model_free(w->models[i].model);
+    sqlite3_close(w->db);
+    pthread_mutex_destroy(&w->lock);
+    free(w);
+}
+
+sqlite3 *hub_writer_db(struct hub_writer *w)
+{
+    return w->db;
+}
+
+pthread_mutex_t *hub_writer_lock(struct hub_writer *w)
+{
+    return &w->lock;
+}
+
+int hub_apply_init(struct hub_apply *a, struct hub_writer *w,
                    const struct hub_config *cfg, const struct hub_principal *p,
                    const struct ldr_changeset *set, struct ldr_err *err)
 {
     memset(a, 0, sizeof *a);
-    a->db = db;
+    a->w = w;
+    a->db = w->db;
+    a->st = w->st;
     a->p = p;
     a->set_id = set->id;
+    w->sets++;
     ldr_clock_init(&a->clock);
     a->clock.max_ahead_ms = cfg->max_ahead_ms;
     ldr_jsonbuf_init(&a->accepted);
     ldr_jsonbuf_init(&a->rejected);
     ldr_jsonbuf_init(&a->body);
     ldr_jsonbuf_init(&a->state);
-    for (int i = 0; i < HUB_ST_COUNT; i++)
-        if (sqlite3_prepare_v3(db, sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-                               &a->st[i], NULL) != SQLITE_OK)
-            return db_error(db, "preparing the change set", err);
     if (plan(a, set, err) != 0 || load_clock(a, err) != 0)
         return err->code;
     return load_next_seq(a, err);
@@ -160,11 +211,8 @@ static void held_free(struct hub_held *h);
 
 void hub_apply_release(struct hub_apply *a)
 {
-    for (int i = 0; i < HUB_ST_COUNT; i++)
-        sqlite3_finalize(a->st[i]);
-    for (size_t i = 0; i < a->nmodels; i++)
-        ldr_model_free(a->models[i].model);
-    free(a->models);
+    for (int i = 0; a->st && i < HUB_ST_COUNT; i++)
+        sqlite3_reset(a->st[i]); /* none left holding a read open */
     for (size_t i = 0; a->held && i < a->nchanges; i++)
         held_free(a->held[i]); /* left by a set that failed */
     free(a->held);
@@ -180,20 +228,13 @@ void hub_apply_release(struct hub_apply *a)
 int hub_apply_save_clock(struct hub_apply *a, struct ldr_err *err)
 {
     char text[LDR_HLC_TEXT_LEN + 1];
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st = a->st[HUB_ST_PUT_CLOCK];
     int rc;
 
     ldr_hlc_format(text, a->clock.last);
-    rc = sqlite3_prepare_v2(a->db,
-                            "INSERT INTO meta (key, value) VALUES ('clock', ?) "
-                            "ON CONFLICT (key) DO UPDATE SET value = "
-                            "excluded.value",
-                            -1, &st, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-    }
-    sqlite3_finalize(st);
+    sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : db_error(a->db, "saving the clock", err);
 }
 
@@ -217,28 +258,52 @@ static struct ldr_model *load_model(struct hub_apply *a, const char *id,
     return m;
 }
 
-/* A model version, parsed once per change set. */
+/* The writer's slot for a model version: the one holding it, else the
+ * least recently used (emptied). */
+static struct hub_model_slot *model_slot(struct hub_writer *w, const char *id,
+                                         const char *version, bool *found)
+{
+    struct hub_model_slot *old = &w->models[0];
+
+    for (size_t i = 0; i < HUB_MODELS_KEPT; i++) {
+        struct hub_model_slot *m = &w->models[i];
+
+        if (m->used && strcmp(m->id, id) == 0 &&
+            strcmp(m->version, version) == 0) {
+            *found = true;
+            return m;
+        }
+        if (m->used < old->used)
+            old = m;
+    }
+    *found = false;
+    ldr_model_free(old->model);
+    memset(old, 0, sizeof *old);
+    return old;
+}
+
+/* A model version, parsed once and kept by the writer; one the hub lacks
+ * is looked up again by the next set (it may be published meanwhile). */
 static const struct ldr_model *find_model(void *ctx, const char *id,
                                           const char *version)
 {
     struct hub_apply *a = ctx;
-    struct hub_model_slot *grown;
+    struct hub_model_slot *m;
+    bool found;
 
-    if (!id || !version || strlen(id) >= sizeof a->models->id ||
-        strlen(version) != 40)
+    if (!id || !version || strlen(id) >= sizeof m->id || strlen(version) != 40)
         return NULL;
-    for (size_t i = 0; i < a->nmodels; i++)
-        if (strcmp(a->models[i].id, id) == 0 &&
-            strcmp(a->models[i].version, version) == 0)
-            return a->models[i].model;
-    grown = realloc(a->models, (a->nmodels + 1) * sizeof *grown);
-    if (!grown)
-        return NULL;
-    a->models = grown;
-    snprintf(grown[a->nmodels].id, sizeof grown->id, "%s", id);
-    snprintf(grown[a->nmodels].version, sizeof grown->version, "%s", version);
-    grown[a->nmodels].model = load_model(a, id, version);
-    return grown[a->nmodels++].model;
+    m = model_slot(a->w, id, version, &found);
+    if (found && (m->model || m->used == a->w->sets)) {
+        m->used = a->w->sets;
+        return m->model;
+    }
+    ldr_model_free(m->model);
+    snprintf(m->id, sizeof m->id, "%s", id);
+    snprintf(m->version, sizeof m->version, "%s", version);
+    m->model = load_model(a, id, version);
+    m->used = a->w->sets;
+    return m->model;
 }
 
 static bool on_roster(void *ctx, const char *person)
@@ -578,6 +643,11 @@ static int save_change(struct hub_apply *a, struct work *w, uint64_t seq,
     sqlite3_bind_text(st, 9, a->set_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 10, (sqlite3_int64)w->index);
     rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE &&
+        sqlite3_extended_errcode(a->db) == SQLITE_CONSTRAINT_UNIQUE) {
+        sqlite3_reset(st);
+        return 1; /* its stamp is logged already */
+    }
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : db_error(a->db, "logging the change", err);
 }
@@ -657,8 +727,11 @@ static int commit_change(struct hub_apply *a, struct work *w,
                          struct ldr_err *err)
 {
     uint64_t seq = a->next_seq;
+    bool done;
     int rc = save_change(a, w, seq, err);
 
+    if (rc == 1) /* a stamp ldr_record_may_hold could not place */
+        return identity(a, w, &done, err);
     if (rc == 0)
         rc = save_conflicts(a, w, seq, err);
     if (rc == 0)
@@ -694,7 +767,7 @@ static int known(struct hub_apply *a, struct work *w, bool *done,
     int rc = w->held ? 0 : load_held(a, w, err);
 
     *done = false;
-    if (rc == 0 && w->held->value)
+    if (rc == 0 && w->held->value && ldr_record_may_hold(&w->held->rec, w->ch))
         rc = identity(a, w, done, err);
     return rc;
 }

@@ -8,6 +8,7 @@
  */
 
 #include <jansson.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -25,7 +26,7 @@ struct hub_unit; /* scope.c: a person's unit, looked up once per set */
 /* How many records a set keeps in memory at once (a bound on memory). */
 #define HUB_HELD_MAX 128
 
-/* The statements one change set needs, prepared once for the set. */
+/* The statements change sets need, prepared once for the writer. */
 enum hub_stmt {
     HUB_ST_FIND_CHANGE,
     HUB_ST_GET_RECORD,
@@ -35,13 +36,37 @@ enum hub_stmt {
     HUB_ST_ADD_REJECTION,
     HUB_ST_GET_MODEL,
     HUB_ST_GET_PERSON,
+    HUB_ST_GET_CLOCK,
+    HUB_ST_PUT_CLOCK,
+    HUB_ST_NEXT_SEQ,
+    HUB_ST_FIND_SET,
+    HUB_ST_KEEP_SET,
     HUB_ST_COUNT
 };
 
+/* A model version parsed for the domain rules. Versions never change, so
+ * one parsed is kept until others push it out. */
 struct hub_model_slot {
     char id[128];
     char version[41];
-    struct ldr_model *model; /* NULL: the hub lacks it */
+    struct ldr_model *model; /* NULL: the hub lacked it (this set only) */
+    uint64_t used;           /* the writer's set count when last used */
+};
+
+#define HUB_MODELS_KEPT 4
+
+/*
+ * What change sets are applied with, kept from one set to the next: the
+ * connection, its prepared statements and the model versions parsed.
+ * Preparing and parsing once per set cost a small set more than its
+ * changes did. One set (or model publish) at a time holds `lock`.
+ */
+struct hub_writer {
+    pthread_mutex_t lock;
+    sqlite3 *db;
+    sqlite3_stmt *st[HUB_ST_COUNT];
+    struct hub_model_slot models[HUB_MODELS_KEPT];
+    uint64_t sets; /* change sets begun */
 };
 
 /*
@@ -62,9 +87,8 @@ struct hub_apply {
     size_t units_cap, units_used;
     struct ldr_clock clock; /* the hub's, from meta 'clock' */
     uint64_t next_seq;      /* the seq the next accepted change gets */
-    sqlite3_stmt *st[HUB_ST_COUNT];
-    struct hub_model_slot *models; /* looked up during this set */
-    size_t nmodels;
+    struct hub_writer *w;
+    sqlite3_stmt **st;           /* w->st */
     struct ldr_jsonbuf accepted; /* the answer's arrays, as text */
     struct ldr_jsonbuf rejected; /* (their items, without brackets) */
     /* the current change's texts, their memory kept from one to the next */
@@ -82,7 +106,7 @@ struct hub_apply {
  * touch the same record. LDR_EDB / LDR_EBUSY / LDR_ENOMEM with a message.
  * Release with hub_apply_release() in any case.
  */
-int hub_apply_init(struct hub_apply *a, sqlite3 *db,
+int hub_apply_init(struct hub_apply *a, struct hub_writer *w,
                    const struct hub_config *cfg, const struct hub_principal *p,
                    const struct ldr_changeset *set, struct ldr_err *err);
 void hub_apply_release(struct hub_apply *a);

@@ -51,9 +51,9 @@ struct hub_server {
     char *dir;
     char *cert, *key; /* PEM text, alive while the daemon runs */
     char url[128];
-    pthread_mutex_t writer;   /* one hub_post_changeset at a time */
-    pthread_mutex_t dbs_lock; /* guards dbs */
-    sqlite3 **dbs;            /* every pool thread's connection */
+    struct hub_writer *writer; /* change sets, one at a time */
+    pthread_mutex_t dbs_lock;  /* guards dbs */
+    sqlite3 **dbs;             /* every pool thread's connection */
     size_t ndbs;
     struct hub_checkpointer *checkpointer;
     struct hub_metrics metrics;
@@ -686,18 +686,9 @@ static void route_changesets_post(struct hub_server *s,
                                   struct MHD_Connection *c, struct request *r,
                                   struct hub_answer *out)
 {
-    struct ldr_err err = {0};
-    sqlite3 *db = NULL;
-
     (void)c;
-    if (thread_db_get(s, &db, &err) != 0) {
-        db_failed(out, &err);
-        return;
-    }
-    pthread_mutex_lock(&s->writer);
-    hub_post_changeset(db, &s->opt.sync, &r->who, r->body ? r->body : "",
+    hub_post_changeset(s->writer, &s->opt.sync, &r->who, r->body ? r->body : "",
                        r->len, out);
-    pthread_mutex_unlock(&s->writer);
     if (out->status == MHD_HTTP_OK && out->body)
         hub_metrics_changeset(&s->metrics, out->body, out->len);
 }
@@ -942,7 +933,7 @@ static void route_model_post(struct hub_server *s, struct MHD_Connection *c,
         return;
     snprintf(email, sizeof email, "%s@%s", r->who.id, s->mail_host);
     thread_db_get(s, &db, &err); /* without it, sync reads git */
-    hub_model_post(db, &s->writer, s->dir, r->args[0], &who,
+    hub_model_post(db, hub_writer_lock(s->writer), s->dir, r->args[0], &who,
                    r->body ? r->body : "", r->len, out);
 }
 
@@ -1372,7 +1363,6 @@ int hub_server_start(struct hub_server **out, const struct hub_serve_options *o,
     s->opt = *o;
     s->opt.dir = s->dir;
     s->opt.sync.limits.max_body = o->max_body;
-    pthread_mutex_init(&s->writer, NULL);
     pthread_mutex_init(&s->dbs_lock, NULL);
     hub_metrics_init(&s->metrics);
     rc = hub_listen_parse(&addr, &addr_len, o->listen, err);
@@ -1382,6 +1372,10 @@ int hub_server_start(struct hub_server **out, const struct hub_serve_options *o,
         rc = check_database(s->dir, err);
     if (rc == 0)
         rc = hub_checkpointer_start(&s->checkpointer, s->dir, err);
+    if (rc == 0)
+        rc = hub_writer_open(&s->writer, s->dir, err);
+    if (rc == 0)
+        hub_checkpointer_watch(s->checkpointer, hub_writer_db(s->writer));
     if (rc == 0 && !o->insecure_http &&
         (!(s->cert = read_file(s->dir, HUB_CERT_FILE, err)) ||
          !(s->key = read_file(s->dir, HUB_KEY_FILE, err))))
@@ -1413,7 +1407,7 @@ void hub_server_stop(struct hub_server *s)
     for (size_t i = 0; i < s->ndbs; i++)
         sqlite3_close(s->dbs[i]);
     free(s->dbs);
-    pthread_mutex_destroy(&s->writer);
+    hub_writer_close(s->writer);
     pthread_mutex_destroy(&s->dbs_lock);
     if (s->key)
         memset(s->key, 0, strlen(s->key)); /* the private key */

@@ -17,6 +17,7 @@
  */
 
 #include <jansson.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -118,14 +119,29 @@ struct hub_config {
 };
 
 /*
+ * The hub's one writer of change sets (apply.h): its own connection to
+ * the database in `dir`, with what it keeps from one set to the next.
+ * Any thread may use it; hub_post_changeset takes its lock.
+ */
+struct hub_writer;
+int hub_writer_open(struct hub_writer **out, const char *dir,
+                    struct ldr_err *err);
+void hub_writer_close(struct hub_writer *w);
+sqlite3 *hub_writer_db(struct hub_writer *w);
+/* Held by every write to the database besides change sets (model
+ * publishing), so that writers never wait on SQLite's busy handler. */
+pthread_mutex_t *hub_writer_lock(struct hub_writer *w);
+
+/*
  * POST /v1/changesets: validates, authorises and applies the change set
  * `body` in one transaction (DESIGN.md section 3); a retry with the same
  * id gets the stored answer (200) and changes nothing, the same id with
  * other content is 409. The answer gives the hub revision (seq) of every
  * accepted change and the index, code and message of every rejected one.
- * Callers serialise writers (one at a time); readers may run alongside.
+ * The body is parsed before the writer's lock is taken; readers run
+ * alongside.
  */
-void hub_post_changeset(sqlite3 *db, const struct hub_config *cfg,
+void hub_post_changeset(struct hub_writer *w, const struct hub_config *cfg,
                         const struct hub_principal *p, const char *body,
                         size_t len, struct hub_answer *out);
 

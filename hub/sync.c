@@ -59,28 +59,25 @@ static void answer_text(struct hub_answer *out, int status, char *text)
  * A set already received: its stored answer if the body is the same,
  * else 409. Returns 1 when answered, 0 when the id is new, or an error.
  */
-static int answered_before(sqlite3 *db, const char *id, const char *digest,
-                           struct hub_answer *out, struct ldr_err *err)
+static int answered_before(struct hub_writer *w, const char *id,
+                           const char *digest, struct hub_answer *out,
+                           struct ldr_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(
-        db, "SELECT digest, answer FROM changesets WHERE id = ?", -1, &st,
-        NULL);
+    sqlite3_stmt *st = w->st[HUB_ST_FIND_SET];
     char *answer = NULL;
     bool same = false;
+    int rc;
 
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-    }
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         same = strcmp((const char *)sqlite3_column_text(st, 0), digest) == 0;
         answer = same ? strdup((const char *)sqlite3_column_text(st, 1)) : NULL;
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return ldr_err_set(err, LDR_EDB, "reading change sets: %s",
-                           sqlite3_errmsg(db));
+                           sqlite3_errmsg(w->db));
     if (rc == SQLITE_DONE)
         return 0;
     if (same && !answer)
@@ -114,28 +111,23 @@ static char *make_answer(const struct hub_apply *a, const char *id)
     return ldr_jsonbuf_detach(&b, NULL);
 }
 
-static int keep_set(sqlite3 *db, const char *id, const char *digest,
+static int keep_set(struct hub_writer *w, const char *id, const char *digest,
                     const char *principal, const char *answer,
                     struct ldr_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db,
-                                "INSERT INTO changesets (id, digest, "
-                                "principal, answer) VALUES (?, ?, ?, ?)",
-                                -1, &st, NULL);
+    sqlite3_stmt *st = w->st[HUB_ST_KEEP_SET];
+    int rc;
 
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, digest, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, principal, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, answer, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-    }
-    sqlite3_finalize(st);
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, digest, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, principal, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, answer, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
     if (rc == SQLITE_DONE)
         return 0;
     return ldr_err_set(err, rc == SQLITE_BUSY ? LDR_EBUSY : LDR_EDB,
-                       "keeping the change set: %s", sqlite3_errmsg(db));
+                       "keeping the change set: %s", sqlite3_errmsg(w->db));
 }
 
 static void all_forbidden(struct hub_answer *out, const struct hub_apply *a,
@@ -156,32 +148,32 @@ static void all_forbidden(struct hub_answer *out, const struct hub_apply *a,
  * every change was refused for who sent it is a 403 and leaves nothing:
  * a caller may not fill the rejected list of others.
  */
-static int apply_set(sqlite3 *db, const struct hub_config *cfg,
+static int apply_set(struct hub_writer *w, const struct hub_config *cfg,
                      const struct hub_principal *p,
                      const struct ldr_changeset *set, const char *digest,
                      struct hub_answer *out, struct ldr_err *err)
 {
     struct hub_apply a;
     char *answer = NULL;
-    int rc = hub_apply_init(&a, db, cfg, p, set, err);
+    int rc = hub_apply_init(&a, w, cfg, p, set, err);
 
     for (size_t i = 0; rc == 0 && i < set->count; i++)
         rc = hub_apply_change(&a, i, &set->changes[i], err);
     if (rc == 0 && a.nforbidden == set->count) {
         all_forbidden(out, &a, set->count);
-        rollback(db);
         hub_apply_release(&a);
+        rollback(w->db);
         return 0;
     }
     if (rc == 0 && !(answer = make_answer(&a, set->id)))
         rc = ldr_err_set(err, LDR_ENOMEM, "out of memory");
     if (rc == 0)
-        rc = keep_set(db, set->id, digest, p->id, answer, err);
+        rc = keep_set(w, set->id, digest, p->id, answer, err);
     if (rc == 0)
         rc = hub_apply_save_clock(&a, err);
     hub_apply_release(&a);
     if (rc == 0)
-        rc = ldr_db_exec(db, "COMMIT", "saving the change set", err);
+        rc = ldr_db_exec(w->db, "COMMIT", "saving the change set", err);
     if (rc) {
         free(answer);
         return rc;
@@ -200,34 +192,47 @@ static void refuse_body(struct hub_answer *out, const struct ldr_err *err)
         failed(out, err);
 }
 
-void hub_post_changeset(sqlite3 *db, const struct hub_config *cfg,
+/* The set's transaction, under the writer's lock. */
+static void write_set(struct hub_writer *w, const struct hub_config *cfg,
+                      const struct hub_principal *p,
+                      const struct ldr_changeset *set, const char *digest,
+                      struct hub_answer *out)
+{
+    struct ldr_err err = {0};
+    int rc =
+        ldr_db_exec(w->db, "BEGIN IMMEDIATE", "starting the change set", &err);
+
+    if (rc == 0)
+        rc = answered_before(w, set->id, digest, out, &err);
+    if (rc == 0)
+        rc = apply_set(w, cfg, p, set, digest, out, &err);
+    else if (rc == 1) {
+        rollback(w->db); /* answered from what was kept: nothing to write */
+        rc = 0;
+    }
+    if (rc < 0 && sqlite3_get_autocommit(w->db) == 0)
+        rollback(w->db);
+    if (rc < 0)
+        failed(out, &err);
+}
+
+void hub_post_changeset(struct hub_writer *w, const struct hub_config *cfg,
                         const struct hub_principal *p, const char *body,
                         size_t len, struct hub_answer *out)
 {
     struct ldr_changeset set = {0};
     struct ldr_err err = {0};
     char digest[2 * SHA256_DIGEST_SIZE + 1];
-    int rc;
 
     memset(out, 0, sizeof *out);
     sha256_hex(digest, body, len);
-    /* parsed before the write lock is taken: other writers wait less */
+    /* parsed before the lock is taken: other writers wait less */
     if (ldr_changeset_parse(&set, body, len, &cfg->limits, &err) != 0) {
         refuse_body(out, &err);
         return;
     }
-    rc = ldr_db_exec(db, "BEGIN IMMEDIATE", "starting the change set", &err);
-    if (rc == 0)
-        rc = answered_before(db, set.id, digest, out, &err);
-    if (rc == 0)
-        rc = apply_set(db, cfg, p, &set, digest, out, &err);
-    else if (rc == 1) {
-        rollback(db); /* answered from what was kept: nothing to write */
-        rc = 0;
-    }
-    if (rc < 0 && sqlite3_get_autocommit(db) == 0)
-        rollback(db);
-    if (rc < 0)
-        failed(out, &err);
+    pthread_mutex_lock(&w->lock);
+    write_set(w, cfg, p, &set, digest, out);
+    pthread_mutex_unlock(&w->lock);
     ldr_changeset_release(&set);
 }

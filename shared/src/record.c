@@ -96,6 +96,21 @@ const struct ldr_field *ldr_record_field(const struct ldr_record *rec,
     return NULL;
 }
 
+bool ldr_record_may_hold(const struct ldr_record *rec,
+                         const struct ldr_change *change)
+{
+    struct ldr_write w = {.hlc = change->hlc};
+
+    memcpy(w.device, change->device, sizeof w.device);
+    for (size_t i = 0; i < change->nops; i++) {
+        const struct ldr_field *f = ldr_record_field(rec, change->ops[i].path);
+
+        if (!f || write_cmp(&rec->writes[f->write], &w) < 0)
+            return false;
+    }
+    return true;
+}
+
 static int grow(void **items, size_t *cap, size_t need, size_t size)
 {
     size_t n = *cap ? *cap : 8;

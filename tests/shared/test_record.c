@@ -175,6 +175,35 @@ static void test_record__applying_twice_changes_nothing(void **state)
     release_all(c, 3);
 }
 
+/* may_hold is false only for a change the record has surely not merged:
+ * then the hub need not look for it in its log. */
+static void test_record__may_hold_rules_out_only_unmerged_changes(void **state)
+{
+    struct ldr_change c[] = {
+        change(1000, DEV_A, "li", 0, "{\"/a\":1,\"/b\":2}", NULL),
+        change(2000, DEV_B, "wang", 0, "{\"/a\":3}", NULL),
+        change(3000, DEV_A, "li", 0, "{\"/a\":4,\"/c\":5}", NULL),
+        change(500, DEV_B, "wang", 0, "{\"/b\":6}", NULL),
+        change(4000, DEV_A, "li", 0, NULL, "[\"/b\"]")};
+    uint64_t revs[] = {1, 2, 3, 4, 5};
+    struct ldr_record rec;
+    struct journal j = {0};
+
+    (void)state;
+    apply_all(&rec, c, revs, 2, &j);
+    assert_true(ldr_record_may_hold(&rec, &c[0])); /* /a overwritten since */
+    assert_true(ldr_record_may_hold(&rec, &c[1]));
+    assert_false(ldr_record_may_hold(&rec, &c[2])); /* /c missing, /a older */
+    assert_true(ldr_record_may_hold(&rec, &c[3]));  /* older: it would lose */
+    assert_false(ldr_record_may_hold(&rec, &c[4]));
+    ldr_record_release(&rec);
+    apply_all(&rec, c, revs, 5, &(struct journal){0});
+    for (size_t i = 0; i < 5; i++)
+        assert_true(ldr_record_may_hold(&rec, &c[i]));
+    ldr_record_release(&rec);
+    release_all(c, 5);
+}
+
 /* A removal leaves a tombstone: an older write arriving late stays out. */
 static void test_record__tombstone_keeps_older_write_out(void **state)
 {
@@ -574,6 +603,7 @@ int main(void)
         cmocka_unit_test(test_record__nested_fields_make_the_value),
         cmocka_unit_test(test_record__last_writer_wins_in_any_order),
         cmocka_unit_test(test_record__applying_twice_changes_nothing),
+        cmocka_unit_test(test_record__may_hold_rules_out_only_unmerged_changes),
         cmocka_unit_test(test_record__tombstone_keeps_older_write_out),
         cmocka_unit_test(test_record__removing_a_parent_hides_older_children),
         cmocka_unit_test(test_record__concurrent_loser_is_reported),

@@ -86,6 +86,15 @@ const struct ldr_field *ldr_record_field(const struct ldr_record *rec,
                                          const char *path);
 
 /*
+ * False when `rec` certainly has not merged `change`: a field it writes is
+ * missing or holds an older write. (Fields are never dropped and only
+ * take newer writes, so a merged change's fields hold it or newer.) True
+ * when it may have: ask the change log.
+ */
+bool ldr_record_may_hold(const struct ldr_record *rec,
+                         const struct ldr_change *change);
+
+/*
  * The record's value as a user sees it: fields applied in stamp order, so
  * a later removal of "/a" hides an older "/a/b". New reference.
  */
