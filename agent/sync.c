@@ -10,6 +10,8 @@
 #include <jansson.h>
 
 #include "http.h"
+#include "ladder/checkpoint.h"
+#include "ladder/db.h"
 #include "ladder/err.h"
 #include "ladder/jsonbuf.h"
 #include "ladder/record.h"
@@ -1246,6 +1248,31 @@ static int take_page(struct store *s, struct flight *f, bool state_form,
     return rc;
 }
 
+/*
+ * A pull of more than a page writes megabytes: its WAL is copied into the
+ * database by a thread of its own meanwhile, rather than by the merge's
+ * commits. Without it (no thread or connection), the commits do it.
+ */
+static struct ldr_checkpointer *start_checkpoints(struct store *s)
+{
+    struct ldr_checkpointer *k = NULL;
+    struct ldr_err ignored = {0};
+    sqlite3 *db;
+
+    if (ldr_db_open(&db, s->path, LDR_DB_AGENT, &ignored) == 0 &&
+        ldr_checkpointer_start(&k, db, SYNC_CHECKPOINT_BYTES, &ignored) == 0)
+        ldr_checkpointer_watch(k, s->db);
+    return k;
+}
+
+static void stop_checkpoints(struct store *s, struct ldr_checkpointer *k)
+{
+    if (!k)
+        return;
+    ldr_checkpointer_unwatch(s->db);
+    ldr_checkpointer_stop(k);
+}
+
 static int pull(struct store *s, struct http *c, const struct sync_opts *o,
                 struct sync_stats *st, struct ldr_err *err)
 {
@@ -1253,6 +1280,7 @@ static int pull(struct store *s, struct http *c, const struct sync_opts *o,
     uint64_t cursor = meta_uint(s, "cursor");
     char *form = store_meta(s, "pull_form");
     bool state_form = cursor == 0 || (form && strcmp(form, "state") == 0);
+    struct ldr_checkpointer *k = NULL;
     bool more = true;
     int rc = 0;
 
@@ -1263,9 +1291,12 @@ static int pull(struct store *s, struct http *c, const struct sync_opts *o,
     ask_page(&f, s, (json_int_t)cursor, state_form);
     while (rc == 0 && more) {
         rc = take_page(s, &f, state_form, &more, st, err);
+        if (rc == 0 && more && !k)
+            k = start_checkpoints(s);
         if (rc == 0)
             report(s, o, st);
     }
+    stop_checkpoints(s, k);
     return rc;
 }
 

@@ -46,6 +46,7 @@ struct sync_opts {
 #define SYNC_SET_BYTES (1u << 20) /* a set is closed past this many bytes */
 #define SYNC_PAGE 250 /* a page is held whole while merged: bounds memory */
 #define SYNC_ATTEMPTS 5
+#define SYNC_CHECKPOINT_BYTES (16u << 20) /* WAL copied back past this */
 
 /*
  * A request retried on transport errors and 5xx answers (the hub applies a

@@ -28,7 +28,7 @@
 #include <microhttpd.h>
 #include <zlib.h>
 
-#include "checkpoint.h"
+#include "ladder/checkpoint.h"
 #include "ladder/err.h"
 #include "ladder/hlc.h"
 #include "ladder/utf8.h"
@@ -55,7 +55,7 @@ struct hub_server {
     pthread_mutex_t dbs_lock;  /* guards dbs */
     sqlite3 **dbs;             /* every pool thread's connection */
     size_t ndbs;
-    struct hub_checkpointer *checkpointer;
+    struct ldr_checkpointer *checkpointer;
     struct hub_metrics metrics;
     char mail_host[HUB_TLS_NAME_MAX + 1]; /* of publishers' git emails */
 };
@@ -304,7 +304,7 @@ static int thread_db_get(struct hub_server *s, sqlite3 **out,
     if (!thread_db) {
         if (hub_db_open(&db, s->dir, err) != 0)
             return err->code;
-        hub_checkpointer_watch(s->checkpointer, db);
+        ldr_checkpointer_watch(s->checkpointer, db);
         pthread_mutex_lock(&s->dbs_lock);
         grown = realloc(s->dbs, (s->ndbs + 1) * sizeof *grown);
         if (grown) {
@@ -1243,6 +1243,20 @@ static int check_database(const char *dir, struct ldr_err *err)
     return rc;
 }
 
+/* 16 MiB: large enough that a page written again and again by a burst
+ * of sets is copied once, small enough to keep reads of the WAL short. */
+#define HUB_CHECKPOINT_BYTES (16u << 20)
+
+static int start_checkpoints(struct hub_server *s, struct ldr_err *err)
+{
+    sqlite3 *db;
+
+    if (hub_db_open(&db, s->dir, err) != 0)
+        return err->code;
+    return ldr_checkpointer_start(&s->checkpointer, db, HUB_CHECKPOINT_BYTES,
+                                  err);
+}
+
 static int check_options(const struct hub_serve_options *o,
                          const struct sockaddr_storage *addr,
                          struct ldr_err *err)
@@ -1371,11 +1385,11 @@ int hub_server_start(struct hub_server **out, const struct hub_serve_options *o,
     if (rc == 0)
         rc = check_database(s->dir, err);
     if (rc == 0)
-        rc = hub_checkpointer_start(&s->checkpointer, s->dir, err);
+        rc = start_checkpoints(s, err);
     if (rc == 0)
         rc = hub_writer_open(&s->writer, s->dir, err);
     if (rc == 0)
-        hub_checkpointer_watch(s->checkpointer, hub_writer_db(s->writer));
+        ldr_checkpointer_watch(s->checkpointer, hub_writer_db(s->writer));
     if (rc == 0 && !o->insecure_http &&
         (!(s->cert = read_file(s->dir, HUB_CERT_FILE, err)) ||
          !(s->key = read_file(s->dir, HUB_KEY_FILE, err))))
@@ -1403,7 +1417,7 @@ void hub_server_stop(struct hub_server *s)
         return;
     if (s->daemon)
         MHD_stop_daemon(s->daemon); /* joins the pool threads */
-    hub_checkpointer_stop(s->checkpointer);
+    ldr_checkpointer_stop(s->checkpointer);
     for (size_t i = 0; i < s->ndbs; i++)
         sqlite3_close(s->dbs[i]);
     free(s->dbs);

@@ -1,21 +1,15 @@
-#include "checkpoint.h"
+#include "ladder/checkpoint.h"
 
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "hub.h"
-
-/* 16 MiB: large enough that a page written again and again by a burst
- * of sets is copied once, small enough to keep reads of the WAL short. */
-#define HUB_CHECKPOINT_BYTES (16 << 20)
-
-struct hub_checkpointer {
+struct ldr_checkpointer {
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t wake;
     bool wanted, stopping;
-    int pages;   /* HUB_CHECKPOINT_BYTES in the database's pages */
+    int pages;   /* the bytes asked for, in the database's pages */
     sqlite3 *db; /* the thread's own connection */
 };
 
@@ -34,7 +28,7 @@ static int page_size(sqlite3 *db)
 
 static void *run(void *arg)
 {
-    struct hub_checkpointer *k = arg;
+    struct ldr_checkpointer *k = arg;
 
     pthread_mutex_lock(&k->lock);
     for (;;) {
@@ -54,19 +48,18 @@ static void *run(void *arg)
     return NULL;
 }
 
-int hub_checkpointer_start(struct hub_checkpointer **out, const char *dir,
-                           struct ldr_err *err)
+int ldr_checkpointer_start(struct ldr_checkpointer **out, sqlite3 *db,
+                           size_t bytes, struct ldr_err *err)
 {
-    struct hub_checkpointer *k = calloc(1, sizeof *k);
+    struct ldr_checkpointer *k = calloc(1, sizeof *k);
 
     *out = NULL;
-    if (!k)
+    if (!k) {
+        sqlite3_close(db);
         return ldr_err_set(err, LDR_ENOMEM, "out of memory");
-    if (hub_db_open(&k->db, dir, err) != 0) {
-        free(k);
-        return err->code;
     }
-    k->pages = HUB_CHECKPOINT_BYTES / page_size(k->db);
+    k->db = db;
+    k->pages = (int)(bytes / (size_t)page_size(db));
     pthread_mutex_init(&k->lock, NULL);
     pthread_cond_init(&k->wake, NULL);
     if (pthread_create(&k->thread, NULL, run, k) != 0) {
@@ -82,7 +75,7 @@ int hub_checkpointer_start(struct hub_checkpointer **out, const char *dir,
 
 static int on_commit(void *arg, sqlite3 *db, const char *schema, int pages)
 {
-    struct hub_checkpointer *k = arg;
+    struct ldr_checkpointer *k = arg;
 
     (void)db;
     (void)schema;
@@ -95,12 +88,17 @@ static int on_commit(void *arg, sqlite3 *db, const char *schema, int pages)
     return SQLITE_OK;
 }
 
-void hub_checkpointer_watch(struct hub_checkpointer *k, sqlite3 *db)
+void ldr_checkpointer_watch(struct ldr_checkpointer *k, sqlite3 *db)
 {
     sqlite3_wal_hook(db, on_commit, k); /* replaces the autocheckpoint */
 }
 
-void hub_checkpointer_stop(struct hub_checkpointer *k)
+void ldr_checkpointer_unwatch(sqlite3 *db)
+{
+    sqlite3_wal_autocheckpoint(db, 1000); /* SQLite's default, in pages */
+}
+
+void ldr_checkpointer_stop(struct ldr_checkpointer *k)
 {
     if (!k)
         return;
