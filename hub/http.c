@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -38,6 +39,7 @@
 #include "tls.h"
 
 #define LOG_TEXT_MAX 256 /* bytes of a path or message in a log line */
+#define TRIM_AFTER_BYTES (64u << 10) /* see on_completed */
 #define BODY_FIRST 65536 /* first buffer when the length is unknown */
 #define CONNECTION_MEMORY (64u * 1024)
 #define TIME_MAX 40
@@ -543,12 +545,7 @@ static int body_start(struct hub_server *s, struct MHD_Connection *c,
         return -1;
     }
     r->gzip = enc && strcasecmp(enc, "gzip") == 0;
-    if (r->gzip && inflateInit2(&r->z, 16 + MAX_WBITS) != Z_OK) {
-        r->gzip = false;
-        hub_answer_error(a, 500, "internal", "cannot start zlib");
-        return -1;
-    }
-    r->cap = r->gzip ? 0 : (size_t)n; /* a first buffer of the right size */
+    r->cap = (size_t)n; /* a first buffer of the right size */
     if (r->cap && !(r->body = malloc(r->cap + 1)))
         r->cap = 0;
     return 0;
@@ -600,7 +597,8 @@ static void body_inflate(struct request *r, const char *data, size_t n,
     r->z.next_in = (Bytef *)data;
     r->z.avail_in = (uInt)n;
     while (r->z.avail_in > 0 && !r->bad_gzip) {
-        size_t room = r->gzip_end ? 0 : body_room(r, 4 * n, limit);
+        size_t room =
+            r->gzip_end ? 0 : body_room(r, r->len < r->cap ? 1 : 4 * n, limit);
         int rc;
 
         if (r->gzip_end) { /* a second member or trailing bytes */
@@ -620,23 +618,45 @@ static void body_inflate(struct request *r, const char *data, size_t n,
 }
 
 /*
- * Takes one piece of the body. Once the body is refused the rest is
- * discarded, as the answer can only go out at its end; a client that
- * sends more than twice max_body in all loses the connection (false).
+ * Takes one piece of the body, as it comes (gzip is inflated once the
+ * body is whole: uploads waiting their turn hold their compressed bytes
+ * only). Once the body is refused the rest is discarded, as the answer
+ * can only go out at its end; a client that sends more than twice
+ * max_body in all loses the connection (false).
  */
 static bool body_take(struct hub_server *s, struct request *r, const char *data,
                       size_t n)
 {
-    size_t limit = s->opt.max_body + 1;
-
     r->received += n;
-    if (r->too_big || r->bad_gzip || r->oom)
+    if (r->too_big || r->oom)
         return r->received / 2 <= s->opt.max_body;
-    if (r->gzip)
-        body_inflate(r, data, n, limit);
-    else
-        body_append(r, data, n, limit);
+    body_append(r, data, n, s->opt.max_body + 1);
     return true;
+}
+
+/* Inflates the whole gzip body in place of its compressed bytes, into a
+ * buffer sized by the length its trailer gives (within the limit). */
+static void body_unpack(struct hub_server *s, struct request *r)
+{
+    const unsigned char *packed = (const unsigned char *)r->body;
+    size_t n = r->len, limit = s->opt.max_body + 1;
+    size_t size = n >= 4 ? (size_t)packed[n - 4] | (size_t)packed[n - 3] << 8 |
+                               (size_t)packed[n - 2] << 16 |
+                               (size_t)packed[n - 1] << 24
+                         : 0;
+
+    if (size / 1032 > n) /* deflate's best ratio: the trailer lies */
+        size = 4 * n;
+    r->body = NULL;
+    r->len = r->cap = 0;
+    if (inflateInit2(&r->z, 16 + MAX_WBITS) != Z_OK) {
+        r->oom = true;
+    } else {
+        body_room(r, size < limit ? size + 1 : limit, limit);
+        body_inflate(r, (const char *)packed, n, limit);
+        inflateEnd(&r->z);
+    }
+    free((void *)packed);
 }
 
 /* ---- routes ---- */
@@ -1035,8 +1055,6 @@ static struct request *request_new(const char *url, const char *method)
 
 static void request_free(struct request *r)
 {
-    if (r->gzip)
-        inflateEnd(&r->z);
     hub_answer_release(&r->early);
     free(r->body);
     free(r);
@@ -1094,6 +1112,8 @@ static enum MHD_Result on_end(struct hub_server *s, struct MHD_Connection *c,
 
     if (r->early.status)
         return send_answer(c, r, &r->early);
+    if (r->gzip && !r->too_big && !r->oom)
+        body_unpack(s, r);
     if (r->oom)
         hub_answer_error(&a, 500, "internal", "out of memory");
     else if (r->too_big)
@@ -1181,6 +1201,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     struct hub_server *s = cls;
     struct request *r = *req_cls;
     uint64_t us;
+    bool big;
 
     (void)c;
     if (!r)
@@ -1191,8 +1212,14 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
                             r->route ? r->route->id : HUB_ROUTE_OTHER,
                             r->status, us);
     log_request(r, us, toe);
+    big = r->received + r->sent >= TRIM_AFTER_BYTES;
     request_free(r);
     *req_cls = NULL;
+    /* a large request's small allocations (a parsed change set, records)
+     * leave free pages inside the heap: give them back, so that 20 agents
+     * syncing at once do not leave the hub's peak where they took it */
+    if (big)
+        malloc_trim(0);
 }
 
 /* ---- start and stop ---- */

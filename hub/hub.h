@@ -138,8 +138,7 @@ pthread_mutex_t *hub_writer_lock(struct hub_writer *w);
  * id gets the stored answer (200) and changes nothing, the same id with
  * other content is 409. The answer gives the hub revision (seq) of every
  * accepted change and the index, code and message of every rejected one.
- * The body is parsed before the writer's lock is taken; readers run
- * alongside.
+ * The writer's lock is held from parsing on; readers run alongside.
  */
 void hub_post_changeset(struct hub_writer *w, const struct hub_config *cfg,
                         const struct hub_principal *p, const char *body,

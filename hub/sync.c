@@ -226,13 +226,14 @@ void hub_post_changeset(struct hub_writer *w, const struct hub_config *cfg,
 
     memset(out, 0, sizeof *out);
     sha256_hex(digest, body, len);
-    /* parsed before the lock is taken: other writers wait less */
-    if (ldr_changeset_parse(&set, body, len, &cfg->limits, &err) != 0) {
-        refuse_body(out, &err);
-        return;
-    }
+    /* parsed under the lock: one parsed set at a time bounds the hub's
+     * memory when many agents push at once (a set parses to about twice
+     * its text); the writer is the bottleneck either way */
     pthread_mutex_lock(&w->lock);
-    write_set(w, cfg, p, &set, digest, out);
-    pthread_mutex_unlock(&w->lock);
+    if (ldr_changeset_parse(&set, body, len, &cfg->limits, &err) != 0)
+        refuse_body(out, &err);
+    else
+        write_set(w, cfg, p, &set, digest, out);
     ldr_changeset_release(&set);
+    pthread_mutex_unlock(&w->lock);
 }
