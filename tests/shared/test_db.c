@@ -220,7 +220,7 @@ static void check_new_database(const char *path, enum ldr_db_app app)
     assert_int_equal(query_int(db, "PRAGMA foreign_keys"), 1);
     assert_int_equal(query_int(db, "PRAGMA synchronous"), 1); /* NORMAL */
     assert_int_equal(query_int(db, "PRAGMA page_size"),
-                     app == LDR_DB_HUB ? 16384 : 4096);
+                     app == LDR_DB_HUB ? 16384 : 8192);
     assert_mode(path, 0600);
     snprintf(wal, sizeof wal, "%s-wal", path);
     assert_mode(wal, 0600);
