@@ -167,14 +167,22 @@ static const char WANT_MODEL[] =
     "INSERT OR IGNORE INTO model_wants (id, version) SELECT ?1, ?2 "
     "WHERE NOT EXISTS (SELECT 1 FROM models WHERE id = ?1 AND version = ?2)";
 
-static int note_pin(struct store *s, const char *kind, const json_t *value)
+static const char *field_text(const struct ldr_record *rec, const char *path)
 {
-    const char *model = json_string_value(json_object_get(value, "model"));
-    const char *version = json_string_value(json_object_get(value, "version"));
+    const struct ldr_field *f = ldr_record_field(rec, path);
+
+    return f ? json_string_value(f->value) : NULL;
+}
+
+static int note_pin(struct store *s, const struct ldr_record *rec)
+{
+    const char *model = field_text(rec, "/model");
+    const char *version = field_text(rec, "/version");
     sqlite3_stmt *st;
     int rc;
 
-    if ((strcmp(kind, "assessment") != 0 && strcmp(kind, "pilot") != 0) ||
+    if ((strcmp(rec->kind, "assessment") != 0 &&
+         strcmp(rec->kind, "pilot") != 0) ||
         !model || !version || strlen(version) != 40)
         return SQLITE_DONE;
     if (!(st = store_stmt(s, WANT_MODEL)))
@@ -186,13 +194,12 @@ static int note_pin(struct store *s, const char *kind, const json_t *value)
     return rc;
 }
 
-/* The value as json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS) writes it. */
-static char *dump_value(const json_t *v)
+static char *value_text(const struct ldr_record *rec)
 {
     struct ldr_jsonbuf b;
 
     ldr_jsonbuf_init(&b);
-    ldr_jsonbuf_value(&b, v, true);
+    ldr_record_write_value(&b, rec);
     return ldr_jsonbuf_detach(&b, NULL);
 }
 
@@ -207,8 +214,7 @@ static int save_states(struct store *s, uint64_t rev,
                       ? ldr_record_dump(confirmed, NULL)
                       : NULL;
     const char *conf = confirmed == view ? state : other;
-    json_t *v = ldr_record_value(view);
-    char *value = v ? dump_value(v) : NULL;
+    char *value = value_text(view);
     sqlite3_stmt *st = store_stmt(s, SAVE_ROW);
     int rc = SQLITE_NOMEM;
 
@@ -224,8 +230,7 @@ static int save_states(struct store *s, uint64_t rev,
         sqlite3_reset(st);
     }
     if (rc == SQLITE_DONE)
-        rc = note_pin(s, view->kind, v);
-    json_decref(v);
+        rc = note_pin(s, view);
     free(other);
     free(state);
     free(value);

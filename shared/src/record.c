@@ -515,6 +515,163 @@ static void put_fields(struct ldr_jsonbuf *b, const struct ldr_record *rec,
     }
 }
 
+/* ---- the value as text, without a tree ---------------------------------- */
+
+/* One key of a field's path, unescaped ("~1" is "/", "~0" is "~"). */
+struct vkey {
+    const char *s;
+    size_t n;
+};
+
+/* A field with its path split into keys. */
+struct vpath {
+    const struct ldr_field *f;
+    const struct vkey *keys;
+    size_t n;
+};
+
+/* The order of sorted keys (ldr_jsonbuf_value's): bytes, then length. */
+static int vkey_cmp(const struct vkey *a, const struct vkey *b)
+{
+    int r = memcmp(a->s, b->s, a->n < b->n ? a->n : b->n);
+
+    return r ? r : (a->n > b->n) - (a->n < b->n);
+}
+
+/* Key by key; a path before the paths inside it. */
+static int vpath_cmp(const void *x, const void *y)
+{
+    const struct vpath *a = x, *b = y;
+
+    for (size_t i = 0; i < a->n && i < b->n; i++) {
+        int r = vkey_cmp(&a->keys[i], &b->keys[i]);
+        if (r)
+            return r;
+    }
+    return (a->n > b->n) - (a->n < b->n);
+}
+
+/* Keys a and b share from the start, at most `limit`. */
+static size_t shared_keys(const struct vpath *a, const struct vpath *b,
+                          size_t limit)
+{
+    size_t i = 0;
+
+    while (i < limit && i < a->n && i < b->n &&
+           vkey_cmp(&a->keys[i], &b->keys[i]) == 0)
+        i++;
+    return i;
+}
+
+/* Splits each path into keys (into `keys`, their bytes into `chars`);
+ * false for a path that is not plain "/key/key" with "~0" and "~1". */
+static bool split_paths(const struct ldr_record *rec, struct vpath *p,
+                        struct vkey *keys, char *chars)
+{
+    for (size_t i = 0; i < rec->nfields; i++) {
+        const char *s = rec->fields[i].path;
+
+        p[i] = (struct vpath){&rec->fields[i], keys, 0};
+        while (*s == '/') {
+            keys->s = chars;
+            for (s++; *s && *s != '/'; s++) {
+                if (*s == '~' && s[1] != '0' && s[1] != '1')
+                    return false;
+                *chars++ = *s != '~' ? *s : *++s == '1' ? '/' : '~';
+            }
+            keys->n = (size_t)(chars - keys->s);
+            keys++;
+            p[i].n++;
+        }
+        if (*s)
+            return false;
+    }
+    return true;
+}
+
+/* True when no path lies inside another (tombstones count): then every
+ * field is a leaf of plain nested objects, in any stamp order. */
+static bool flat_paths(const struct vpath *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i].n == 0 ||
+            (i > 0 && shared_keys(&p[i - 1], &p[i], p[i - 1].n) == p[i - 1].n))
+            return false;
+    return true;
+}
+
+/* The sorted fields as nested objects: each field closes the objects the
+ * one before opened beyond the keys they share, opens its own. */
+static void write_flat(struct ldr_jsonbuf *b, const struct vpath *p, size_t n)
+{
+    const struct vpath *prev = NULL;
+    size_t open = 0; /* objects open below the top one */
+
+    ldr_jsonbuf_add(b, "{", 1);
+    for (size_t i = 0; i < n; i++) {
+        const struct vpath *cur = &p[i];
+        size_t common;
+
+        if (!cur->f->value)
+            continue; /* a removal: nothing to show */
+        common = prev ? shared_keys(prev, cur,
+                                    (prev->n < cur->n ? prev->n : cur->n) - 1)
+                      : 0;
+        for (; open > common; open--)
+            ldr_jsonbuf_add(b, "}", 1);
+        if (prev)
+            ldr_jsonbuf_add(b, ",", 1);
+        for (; open < cur->n - 1; open++) {
+            ldr_jsonbuf_string(b, cur->keys[open].s, cur->keys[open].n);
+            ldr_jsonbuf_add(b, ":{", 2);
+        }
+        ldr_jsonbuf_string(b, cur->keys[open].s, cur->keys[open].n);
+        ldr_jsonbuf_add(b, ":", 1);
+        ldr_jsonbuf_value(b, cur->f->value, true);
+        prev = cur;
+    }
+    for (; open > 0; open--)
+        ldr_jsonbuf_add(b, "}", 1);
+    ldr_jsonbuf_add(b, "}", 1);
+}
+
+void ldr_record_write_value(struct ldr_jsonbuf *b, const struct ldr_record *rec)
+{
+    size_t nkeys = 0, nchars = 0;
+    struct vpath *p;
+    struct vkey *keys;
+    char *chars;
+    json_t *v;
+
+    for (size_t i = 0; i < rec->nfields; i++) {
+        const char *path = rec->fields[i].path;
+
+        nchars += strlen(path);
+        for (; *path; path++)
+            nkeys += *path == '/';
+    }
+    p = malloc((rec->nfields + 1) * sizeof *p);
+    keys = malloc((nkeys + 1) * sizeof *keys);
+    chars = malloc(nchars + 1);
+    if (p && keys && chars && split_paths(rec, p, keys, chars)) {
+        qsort(p, rec->nfields, sizeof *p, vpath_cmp);
+        if (flat_paths(p, rec->nfields)) {
+            write_flat(b, p, rec->nfields);
+            free(p);
+            free(keys);
+            free(chars);
+            return;
+        }
+    }
+    free(p);
+    free(keys);
+    free(chars);
+    /* nested paths (or no memory for the fast way): through a tree */
+    v = ldr_record_value(rec);
+    ldr_jsonbuf_value(b, v, true);
+    json_decref(v);
+}
+
 int ldr_record_write(struct ldr_jsonbuf *b, const struct ldr_record *rec)
 {
     size_t stack[2 * 32], *order = stack, *rank;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ladder/err.h"
+#include "ladder/jsonbuf.h"
 #include "ladder/record.h"
 
 #define REC "0193a5b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b"
@@ -597,10 +598,115 @@ static void test_record__value_leaves_array_fields_untouched(void **state)
     release_all(c, 2);
 }
 
+/* ---- the value written without a tree ----------------------------------- */
+
+static uint64_t seed;
+
+static size_t pick(size_t n)
+{
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (size_t)((seed >> 33) % n);
+}
+
+/* Keys whose sort order differs from their paths' ("a-b" < "a/..." as
+ * paths, "a" < "a-b" as keys), escapes, digits, non-ASCII. */
+static const char *const keys[] = {"a", "a-b", "b", "~1x", "~0",
+                                   "0", "10",  "2", "级",  "A"};
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+static void random_path(char *out, size_t depth)
+{
+    out[0] = '\0';
+    for (size_t d = 0; d < depth; d++) {
+        strcat(out, "/");
+        strcat(out, keys[pick(NKEYS)]);
+    }
+}
+
+static json_t *random_leaf(void)
+{
+    switch (pick(5)) {
+    case 0:
+        return json_integer((json_int_t)pick(100));
+    case 1:
+        return json_sprintf("v\"%zu\\", pick(9));
+    case 2:
+        return json_null();
+    case 3:
+        return json_pack("[{s:i, s:s}]", "z", 1, "a", "x");
+    default:
+        return json_real(0.5);
+    }
+}
+
+/* A record of random changes: with `nesting`, paths may lie inside
+ * others (the tree's way); without, they are all of one depth. */
+static void random_record(struct ldr_record *rec, bool nesting)
+{
+    size_t nchanges = 1 + pick(6), depth = 1 + pick(3);
+    struct ldr_err err;
+
+    ldr_record_init(rec, "assessment", REC);
+    for (size_t c = 0; c < nchanges; c++) {
+        json_t *set = json_object(), *unset = json_array(), *doc;
+        char hlc[LDR_HLC_TEXT_LEN + 1], path[64];
+        struct ldr_change ch;
+
+        for (size_t k = 0, n = 1 + pick(5); k < n; k++) {
+            random_path(path, nesting ? 1 + pick(3) : depth);
+            if (json_object_get(set, path))
+                continue;
+            if (pick(5) == 0)
+                json_array_append_new(unset, json_string(path));
+            else
+                json_object_set_new(set, path, random_leaf());
+        }
+        ldr_hlc_format(hlc, (struct ldr_hlc){1000 + c, 0});
+        doc =
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:o, s:o}", "kind",
+                      "assessment", "record", REC, "hlc", hlc, "device", DEV_A,
+                      "author", "li", "base", 0, "set", set, "unset", unset);
+        /* sets that nest or repeat a path are refused: skip them */
+        if (ldr_change_from_json(&ch, doc, 0, NULL, &err) == 0) {
+            assert_int_equal(
+                ldr_record_apply(rec, &ch, c + 1, NULL, NULL, &err), 0);
+            ldr_change_release(&ch);
+        }
+        json_decref(doc);
+    }
+}
+
+static void test_record__value_text_equals_the_tree_dump(void **state)
+{
+    (void)state;
+    for (uint64_t start = 1; start <= 3000; start++) {
+        struct ldr_jsonbuf fast, tree;
+        struct ldr_record rec;
+        json_t *v;
+
+        seed = start;
+        random_record(&rec, start % 2 == 0);
+        ldr_jsonbuf_init(&fast);
+        ldr_jsonbuf_init(&tree);
+        ldr_record_write_value(&fast, &rec);
+        v = ldr_record_value(&rec);
+        ldr_jsonbuf_value(&tree, v, true);
+        assert_false(fast.oom || tree.oom);
+        if (fast.len != tree.len || memcmp(fast.data, tree.data, fast.len))
+            fail_msg("seed %llu: %.*s\nvs tree %.*s", (unsigned long long)start,
+                     (int)fast.len, fast.data, (int)tree.len, tree.data);
+        json_decref(v);
+        ldr_jsonbuf_release(&fast);
+        ldr_jsonbuf_release(&tree);
+        ldr_record_release(&rec);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_record__nested_fields_make_the_value),
+        cmocka_unit_test(test_record__value_text_equals_the_tree_dump),
         cmocka_unit_test(test_record__last_writer_wins_in_any_order),
         cmocka_unit_test(test_record__applying_twice_changes_nothing),
         cmocka_unit_test(test_record__may_hold_rules_out_only_unmerged_changes),

@@ -101,6 +101,15 @@ bool ldr_record_may_hold(const struct ldr_record *rec,
 json_t *ldr_record_value(const struct ldr_record *rec);
 
 /*
+ * ldr_record_value()'s text with sorted keys, as ldr_jsonbuf_value(b, v,
+ * true) writes it, appended to `b` (out of memory: b->oom). Records whose
+ * paths do not nest are written straight from their fields, without a
+ * tree.
+ */
+void ldr_record_write_value(struct ldr_jsonbuf *b,
+                            const struct ldr_record *rec);
+
+/*
  * The canonical stored form (docs/protocol.md): equal states give equal
  * bytes. ldr_record_dump returns a malloc'd string (free()).
  */
