@@ -48,6 +48,7 @@ static const char *const sql[HUB_ST_COUNT] = {
         "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = "
         "'changes'), 0), coalesce((SELECT max(seq) FROM changes), 0))",
     [HUB_ST_FIND_SET] = "SELECT digest, answer FROM changesets WHERE id = ?",
+    [HUB_ST_DATA_VERSION] = "PRAGMA data_version",
     [HUB_ST_KEEP_SET] = "INSERT INTO changesets (id, digest, principal, "
                         "answer) VALUES (?, ?, ?, ?)",
 };
@@ -79,6 +80,24 @@ static int load_clock(struct hub_apply *a, struct ldr_err *err)
     sqlite3_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return db_error(a->db, "reading the clock", err);
+    return 0;
+}
+
+/* The units the writer keeps stand while only it writes: another
+ * connection's commit (data_version moves) may have moved a person. */
+static int check_roster(struct hub_apply *a, struct ldr_err *err)
+{
+    sqlite3_stmt *st = a->st[HUB_ST_DATA_VERSION];
+    int64_t version;
+    int rc = sqlite3_step(st);
+
+    version = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW)
+        return db_error(a->db, "reading the data version", err);
+    if (version != a->w->data_version)
+        hub_units_forget(a->w);
+    a->w->data_version = version;
     return 0;
 }
 
@@ -170,6 +189,7 @@ void hub_writer_close(struct hub_writer *w)
         sqlite3_finalize(w->st[i]);
     for (size_t i = 0; i < HUB_MODELS_KEPT; i++)
         ldr_model_free(w->models[i].model);
+    hub_units_forget(w);
     sqlite3_close(w->db);
     pthread_mutex_destroy(&w->lock);
     free(w);
@@ -202,7 +222,8 @@ int hub_apply_init(struct hub_apply *a, struct hub_writer *w,
     ldr_jsonbuf_init(&a->rejected);
     ldr_jsonbuf_init(&a->body);
     ldr_jsonbuf_init(&a->state);
-    if (plan(a, set, err) != 0 || load_clock(a, err) != 0)
+    if (plan(a, set, err) != 0 || load_clock(a, err) != 0 ||
+        check_roster(a, err) != 0)
         return err->code;
     return load_next_seq(a, err);
 }
@@ -217,7 +238,6 @@ void hub_apply_release(struct hub_apply *a)
         held_free(a->held[i]); /* left by a set that failed */
     free(a->held);
     free(a->next);
-    hub_units_forget(a);
     ldr_jsonbuf_release(&a->accepted);
     ldr_jsonbuf_release(&a->rejected);
     ldr_jsonbuf_release(&a->body);
@@ -715,7 +735,7 @@ static int hold(struct hub_apply *a, struct work *w, struct ldr_err *err)
     h->dirty = true;
     if (strcmp(h->rec.kind, "person") != 0)
         return 0;
-    hub_units_forget(a);
+    hub_units_forget(a->w);
     h->dirty = false;
     return save_record(a, h, err);
 }

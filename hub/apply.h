@@ -41,6 +41,7 @@ enum hub_stmt {
     HUB_ST_NEXT_SEQ,
     HUB_ST_FIND_SET,
     HUB_ST_KEEP_SET,
+    HUB_ST_DATA_VERSION,
     HUB_ST_COUNT
 };
 
@@ -67,7 +68,15 @@ struct hub_writer {
     sqlite3_stmt *st[HUB_ST_COUNT];
     struct hub_model_slot models[HUB_MODELS_KEPT];
     uint64_t sets; /* change sets begun */
+    /* persons' units looked up (open addressing), valid while nobody
+     * else wrote the database: its data_version then */
+    struct hub_unit *units;
+    size_t units_cap, units_used;
+    int64_t data_version;
 };
+
+/* At most this many persons' units kept; past it they are forgotten. */
+#define HUB_UNITS_KEPT 65536
 
 /*
  * One change set being applied, inside its transaction. A record that
@@ -83,8 +92,6 @@ struct hub_apply {
                      HUB_NO_NEXT */
     struct hub_held **held; /* per change: its record, held for it */
     size_t nheld;           /* records held now, at most HUB_HELD_MAX */
-    struct hub_unit *units; /* persons looked up: open addressing */
-    size_t units_cap, units_used;
     struct ldr_clock clock; /* the hub's, from meta 'clock' */
     uint64_t next_seq;      /* the seq the next accepted change gets */
     struct hub_writer *w;
@@ -145,12 +152,13 @@ bool hub_may_write(struct hub_apply *a, const char *kind, const json_t *before,
 /*
  * The unit of person `person` (their id, not the record id) on the hub's
  * roster: 1 and the unit in `unit`, 0 if not on the roster, or a
- * negative code when the database failed. Answers are kept for the set
- * until hub_units_forget(), which a change to a person record calls.
+ * negative code when the database failed. Answers are kept by the
+ * writer from set to set until hub_units_forget(): a change to a person
+ * record, a set rolled back, or another connection's write calls it.
  */
 int hub_person_unit(struct hub_apply *a, const char *person,
                     char unit[HUB_UNIT_MAX + 1]);
-void hub_units_forget(struct hub_apply *a);
+void hub_units_forget(struct hub_writer *w);
 
 /*
  * An SQL condition true when the caller may read the record aliased `r`

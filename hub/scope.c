@@ -99,31 +99,36 @@ static size_t hash_text(const char *s)
 }
 
 /* The slot of `person`: theirs, or the free one where they would go. */
-static struct hub_unit *unit_slot(struct hub_apply *a, const char *person)
+static struct hub_unit *unit_slot(struct hub_writer *w, const char *person)
 {
-    size_t mask = a->units_cap - 1, i = hash_text(person) & mask;
+    size_t mask = w->units_cap - 1, i = hash_text(person) & mask;
 
-    while (a->units[i].person && strcmp(a->units[i].person, person) != 0)
+    while (w->units[i].person && strcmp(w->units[i].person, person) != 0)
         i = (i + 1) & mask;
-    return &a->units[i];
+    return &w->units[i];
 }
 
 /* Room for one more; at most half full, so that probes stay short. */
-static int units_grow(struct hub_apply *a)
+static int units_grow(struct hub_writer *w)
 {
-    struct hub_unit *old = a->units;
-    size_t cap = a->units_cap, grown = cap ? 2 * cap : 64;
+    struct hub_unit *old;
+    size_t cap, grown;
 
-    if (2 * (a->units_used + 1) <= cap)
+    if (w->units_used >= HUB_UNITS_KEPT)
+        hub_units_forget(w);
+    if (2 * (w->units_used + 1) <= w->units_cap)
         return 0;
-    if (!(a->units = calloc(grown, sizeof *a->units))) {
-        a->units = old;
+    old = w->units;
+    cap = w->units_cap;
+    grown = cap ? 2 * cap : 64;
+    if (!(w->units = calloc(grown, sizeof *w->units))) {
+        w->units = old;
         return LDR_ENOMEM;
     }
-    a->units_cap = grown;
+    w->units_cap = grown;
     for (size_t i = 0; i < cap; i++)
         if (old[i].person)
-            *unit_slot(a, old[i].person) = old[i];
+            *unit_slot(w, old[i].person) = old[i];
     free(old);
     return 0;
 }
@@ -131,12 +136,13 @@ static int units_grow(struct hub_apply *a)
 int hub_person_unit(struct hub_apply *a, const char *person,
                     char unit[HUB_UNIT_MAX + 1])
 {
+    struct hub_writer *w = a->w;
     struct hub_unit *u;
     int rc;
 
-    if (units_grow(a) != 0) /* no room to remember: ask again */
+    if (units_grow(w) != 0) /* no room to remember: ask again */
         return query_unit(a, person, unit);
-    u = unit_slot(a, person);
+    u = unit_slot(w, person);
     if (u->person) {
         memcpy(unit, u->unit, strlen(u->unit) + 1);
         return u->found;
@@ -145,18 +151,18 @@ int hub_person_unit(struct hub_apply *a, const char *person,
     if (rc >= 0 && (u->person = strdup(person))) {
         u->found = rc;
         memcpy(u->unit, unit, strlen(unit) + 1);
-        a->units_used++;
+        w->units_used++;
     }
     return rc;
 }
 
-void hub_units_forget(struct hub_apply *a)
+void hub_units_forget(struct hub_writer *w)
 {
-    for (size_t i = 0; i < a->units_cap; i++)
-        free(a->units[i].person);
-    free(a->units);
-    a->units = NULL;
-    a->units_cap = a->units_used = 0;
+    for (size_t i = 0; i < w->units_cap; i++)
+        free(w->units[i].person);
+    free(w->units);
+    w->units = NULL;
+    w->units_cap = w->units_used = 0;
 }
 
 /* The subject (fixed once set, so the stored one) in the caller's scope. */

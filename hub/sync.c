@@ -41,11 +41,13 @@ static void failed(struct hub_answer *out, const struct ldr_err *err)
                          err->msg);
 }
 
-static void rollback(sqlite3 *db)
+/* Undoes the set; the units the writer read in it may be undone too. */
+static void rollback(struct hub_writer *w)
 {
     struct ldr_err ignored = {0};
 
-    ldr_db_exec(db, "ROLLBACK", "undoing the change set", &ignored);
+    ldr_db_exec(w->db, "ROLLBACK", "undoing the change set", &ignored);
+    hub_units_forget(w);
 }
 
 static void answer_text(struct hub_answer *out, int status, char *text)
@@ -162,7 +164,7 @@ static int apply_set(struct hub_writer *w, const struct hub_config *cfg,
     if (rc == 0 && a.nforbidden == set->count) {
         all_forbidden(out, &a, set->count);
         hub_apply_release(&a);
-        rollback(w->db);
+        rollback(w);
         return 0;
     }
     if (rc == 0 && !(answer = make_answer(&a, set->id)))
@@ -207,11 +209,13 @@ static void write_set(struct hub_writer *w, const struct hub_config *cfg,
     if (rc == 0)
         rc = apply_set(w, cfg, p, set, digest, out, &err);
     else if (rc == 1) {
-        rollback(w->db); /* answered from what was kept: nothing to write */
+        rollback(w); /* answered from what was kept: nothing to write */
         rc = 0;
     }
     if (rc < 0 && sqlite3_get_autocommit(w->db) == 0)
-        rollback(w->db);
+        rollback(w);
+    else if (rc < 0) /* a failed COMMIT undid the set itself */
+        hub_units_forget(w);
     if (rc < 0)
         failed(out, &err);
 }

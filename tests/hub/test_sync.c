@@ -1358,6 +1358,54 @@ static void test_sync__the_roster_a_set_changes_counts_at_once(void **state)
 
 /* More records than a set keeps in memory, each changed twice, the
  * changes interleaved: every record still ends as its log says. */
+/* li writes about `subject`: the status of the set (200, or 403 when
+ * refused for scope). */
+static int li_assesses(const char *subject)
+{
+    char rec[LDR_UUID_LEN + 1];
+    char *body =
+        set_text(new_assessment(rec, &li, DEV_LI, subject, "manager"), NULL);
+    int status;
+
+    json_decref(post_text(&li, body, &status));
+    free(body);
+    return status;
+}
+
+/* The writer keeps persons' units from set to set: a move counts from the
+ * next set on, whether hr's change made it or another connection. */
+static void test_sync__a_moved_person_counts_in_the_next_set(void **state)
+{
+    char person[LDR_UUID_LEN + 1], path[128], sql[256];
+    sqlite3 *other;
+
+    (void)state;
+    add_person("E4001", "north");
+    person_record(person, "E4001");
+    assert_int_equal(li_assesses("E4001"), 200);
+    json_decref(post(&hr,
+                     change("person", person, DEV_HR, hr.id, 0,
+                            "{\"/unit\": \"south\"}", NULL),
+                     NULL));
+    assert_int_equal(li_assesses("E4001"), 403);
+    json_decref(post(&hr,
+                     change("person", person, DEV_HR, hr.id, 0,
+                            "{\"/unit\": \"north\"}", NULL),
+                     NULL));
+    assert_int_equal(li_assesses("E4001"), 200);
+
+    snprintf(path, sizeof path, "%s/" HUB_DB_FILE, dir);
+    snprintf(sql, sizeof sql,
+             "UPDATE records SET unit = 'south' WHERE kind = 'person' AND "
+             "id = '%s'",
+             person);
+    assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+    sqlite3_busy_timeout(other, 5000);
+    assert_int_equal(sqlite3_exec(other, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(other);
+    assert_int_equal(li_assesses("E4001"), 403);
+}
+
 static void test_sync__a_set_over_many_records_keeps_each_whole(void **state)
 {
     enum { N = 140 };
@@ -1421,6 +1469,7 @@ int main(void)
             test_sync__changes_to_one_record_in_one_set_apply_in_order),
         cmocka_unit_test(test_sync__the_roster_a_set_changes_counts_at_once),
         cmocka_unit_test(test_sync__a_set_over_many_records_keeps_each_whole),
+        cmocka_unit_test(test_sync__a_moved_person_counts_in_the_next_set),
     };
 
     /* the tests share one hub, in order: each builds on the roster the
