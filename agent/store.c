@@ -510,14 +510,10 @@ int store_get(struct store *s, const char *kind, const char *id, json_t **value,
     if (value && !(*value = json_loads((const char *)sqlite3_column_text(st, 0),
                                        0, NULL)))
         rc = ldr_err_set(err, LDR_EDB, "record %s/%s: damaged value", kind, id);
-    if (rc == 0 && state) {
-        json_t *j =
-            json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL);
-        rc = j ? ldr_record_from_json(state, j, err)
-               : ldr_err_set(err, LDR_EDB, "record %s/%s: damaged state", kind,
-                             id);
-        json_decref(j);
-    }
+    if (rc == 0 && state &&
+        ldr_record_parse(state, (const char *)sqlite3_column_text(st, 1),
+                         (size_t)sqlite3_column_bytes(st, 1), NULL, err) != 0)
+        rc = ldr_err_set(err, LDR_EDB, "record %s/%s: damaged state", kind, id);
     sqlite3_reset(st);
     if (rc && value) {
         json_decref(*value);

@@ -545,7 +545,6 @@ static int load_held(struct hub_apply *a, struct work *w, struct ldr_err *err)
 {
     sqlite3_stmt *st = a->st[HUB_ST_GET_RECORD];
     struct hub_held *h = calloc(1, sizeof *h);
-    json_t *state = NULL;
     int rc;
 
     if (!h)
@@ -557,18 +556,24 @@ static int load_held(struct hub_apply *a, struct work *w, struct ldr_err *err)
     sqlite3_bind_text(st, 1, w->ch->kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, w->ch->record, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        state = json_loadb((const char *)sqlite3_column_text(st, 0),
-                           (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return db_error(a->db, "reading the record", err);
-    if (rc == SQLITE_DONE)
-        return 0; /* a new record */
-    rc = state ? ldr_record_from_json(&h->rec, state, err)
-               : ldr_err_set(err, LDR_EDB, "record %s %s: damaged state",
+    if (rc == SQLITE_ROW) {
+        const char *text = (const char *)sqlite3_column_text(st, 0);
+
+        rc = text ? ldr_record_parse(&h->rec, text,
+                                     (size_t)sqlite3_column_bytes(st, 0), NULL,
+                                     err)
+                  : LDR_EINVAL;
+        if (rc == LDR_EINVAL)
+            rc = ldr_err_set(err, LDR_EDB, "record %s %s: damaged state",
                              w->ch->kind, w->ch->record);
-    json_decref(state);
+    } else if (rc == SQLITE_DONE) {
+        rc = 1; /* a new record */
+    } else {
+        rc = db_error(a->db, "reading the record", err);
+    }
+    sqlite3_reset(st);
+    if (rc == 1)
+        return 0;
     if (rc == 0 && !(h->value = ldr_record_value(&h->rec)))
         rc = ldr_err_set(err, LDR_ENOMEM, "out of memory");
     return rc;
