@@ -416,6 +416,11 @@ static int configure(sqlite3 *db, enum ldr_db_app app, struct ldr_err *err)
                            db_path(db), mode);
     rc = ldr_db_exec(db, "PRAGMA synchronous = NORMAL", "setting synchronous",
                      err);
+    /* 1 MiB of page cache rather than 2: a pull of 12,000 records peaks 1
+     * MiB lower for the same time (the OS keeps the file in its cache) */
+    if (rc == 0 && app == LDR_DB_AGENT)
+        rc = ldr_db_exec(db, "PRAGMA cache_size = -1024", "setting the cache",
+                         err);
     if (rc == 0)
         rc = ldr_db_exec(db, "PRAGMA foreign_keys = ON",
                          "enabling foreign keys", err);
