@@ -549,8 +549,11 @@ static int make_change(struct ldr_change *out, const struct store *s,
     return rc;
 }
 
+/* A confirmed state kept as the state's (NULL beside a revision, see
+ * agent/sync.c) is written out before the state moves on. */
 static const char UPDATE_RECORD[] =
-    "UPDATE records SET state = ?3, value = ?4, updated_at = "
+    "UPDATE records SET confirmed = CASE WHEN confirmed IS NULL AND rev > 0 "
+    "THEN state ELSE confirmed END, state = ?3, value = ?4, updated_at = "
     "strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE kind = ?1 AND id = ?2";
 static const char INSERT_RECORD[] =
     "INSERT INTO records (kind, id, state, value) VALUES (?1, ?2, ?3, ?4)";

@@ -138,13 +138,18 @@ static int load_row(struct store *s, struct row *r, const char *kind,
     sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW) {
+        bool same = sqlite3_column_type(st, 0) == SQLITE_NULL;
+
         r->exists = true;
-        r->has_confirmed = sqlite3_column_type(st, 0) != SQLITE_NULL;
         r->rev = (uint64_t)sqlite3_column_int64(st, 2);
-        if (r->has_confirmed)
+        /* no confirmed text but a revision: it is the state's (save_states) */
+        r->has_confirmed = !same || r->rev > 0;
+        if (!same)
             rc = load_state(&r->confirmed, st, 0, err);
         if (rc == 0)
             rc = load_state(&r->view, st, 1, err);
+        if (rc == 0 && same && r->has_confirmed)
+            rc = ldr_record_merge(&r->confirmed, &r->view, err);
     }
     sqlite3_reset(st);
     return rc;
@@ -203,8 +208,12 @@ static char *value_text(const struct ldr_record *rec)
     return ldr_jsonbuf_detach(&b, NULL);
 }
 
-/* Saves `confirmed` (may be NULL) and `view` of one record with its value;
- * the same state for both (a record new here) is dumped once. */
+/*
+ * Saves `confirmed` (may be NULL) and `view` of one record with its value.
+ * A confirmed state equal to the view (a record pulled and not changed
+ * here) is not written twice: its column stays NULL beside a revision
+ * above 0, which a record never confirmed (revision 0) cannot have.
+ */
 static int save_states(struct store *s, uint64_t rev,
                        const struct ldr_record *confirmed,
                        const struct ldr_record *view, struct ldr_err *err)
@@ -215,6 +224,11 @@ static int save_states(struct store *s, uint64_t rev,
                       : NULL;
     const char *conf = confirmed == view ? state : other;
     char *value = value_text(view);
+
+    if (conf && state && rev > 0 && strcmp(conf, state) == 0) {
+        conf = NULL; /* the view's, as load_row reads it */
+        confirmed = NULL;
+    }
     sqlite3_stmt *st = store_stmt(s, SAVE_ROW);
     int rc = SQLITE_NOMEM;
 

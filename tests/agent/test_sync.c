@@ -417,6 +417,38 @@ static void test_sync__rejected_change_is_shown_and_kept(void **state)
     run_release(&r);
 }
 
+/* A record pulled into a fresh laptop, edited there, the edit refused:
+ * the view goes back to what was pulled, and the laptop's export equals
+ * the hub side's. */
+static void test_sync__refused_edit_of_a_pulled_record_rolls_back(void **state)
+{
+    struct run r = {0};
+    char *hr, *manager;
+
+    (void)state;
+    roster(&r);
+    laptop(&r, "manager", MANAGER);
+    sync_ok(&r, "manager");
+    on(&r, "manager", NULL, "person", "set", "E1001", "--unit", "east", NULL);
+    assert_int_equal(r.code, 0);
+    on(&r, "manager", NULL, "person", "show", "E1001", "--json", NULL);
+    assert_string_equal(json_string_value(json_object_get(r.json, "unit")),
+                        "east");
+    sync_ok(&r, "manager");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "rejected")),
+                     1);
+    on(&r, "manager", NULL, "person", "show", "E1001", "--json", NULL);
+    assert_string_equal(json_string_value(json_object_get(r.json, "unit")),
+                        "north");
+    sync_ok(&r, "hr");
+    hr = export_of(&r, "hr");
+    manager = export_of(&r, "manager");
+    assert_string_equal(hr, manager);
+    free(hr);
+    free(manager);
+    run_release(&r);
+}
+
 /* Many changes, synced in small sets, the sync killed at random moments:
  * the next sync finishes with every change at the hub exactly once. */
 static void test_sync__killed_sync_resumes_without_loss(void **state)
@@ -573,6 +605,9 @@ int main(void)
             test_sync__token_added_while_serving_works, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_sync__rejected_change_is_shown_and_kept, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_sync__refused_edit_of_a_pulled_record_rolls_back, setup,
+            teardown),
         cmocka_unit_test_setup_teardown(
             test_sync__killed_sync_resumes_without_loss, setup, teardown),
         cmocka_unit_test_setup_teardown(

@@ -846,6 +846,42 @@ static void test_db__hub_scope_columns_from_values(void **state)
     sqlite3_close(db);
 }
 
+/* Agent migration 4: a confirmed state equal to the state is dropped
+ * (NULL beside a revision); a different one, or a record never
+ * confirmed, stays as it was. */
+static void test_db__agent_confirmed_equal_to_state_is_dropped(void **state)
+{
+    struct ldr_err err = {0};
+    sqlite3 *db = NULL;
+    char text[128];
+    int version = 0;
+
+    (void)state;
+    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    assert_int_equal(ldr_db_migrate(db, LDR_DB_AGENT, ldr_agent_migrations, 3,
+                                    &version, &err),
+                     0);
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "INSERT INTO records (kind, id, rev, confirmed, state, "
+                     "value) VALUES"
+                     " ('note', 'a', 4, '{\"x\":1}', '{\"x\":1}', '{}'),"
+                     " ('note', 'b', 5, '{\"x\":1}', '{\"x\":2}', '{}'),"
+                     " ('note', 'c', 0, NULL, '{\"x\":3}', '{}')",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    assert_int_equal(ldr_db_migrate(db, LDR_DB_AGENT, ldr_agent_migrations,
+                                    ldr_agent_migration_count, &version, &err),
+                     0);
+    query(db,
+          "SELECT group_concat(id || ':' || rev || ':' || "
+          "ifnull(confirmed, '-'), ' ') FROM (SELECT * FROM records ORDER BY "
+          "id)",
+          text, sizeof text);
+    assert_string_equal(text, "a:4:- b:5:{\"x\":1} c:0:-");
+    sqlite3_close(db);
+}
+
 #define DB_TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -868,6 +904,7 @@ int main(void)
         DB_TEST(test_db__concurrent_opens_agree),
         DB_TEST(test_db__concurrent_migrations_apply_each_step_once),
         DB_TEST(test_db__hub_scope_columns_from_values),
+        DB_TEST(test_db__agent_confirmed_equal_to_state_is_dropped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
