@@ -208,6 +208,37 @@ static char *value_text(const struct ldr_record *rec)
     return ldr_jsonbuf_detach(&b, NULL);
 }
 
+/* The row of `view` with its state text (`len` bytes) and value; `conf`
+ * the confirmed state's text, or NULL. */
+static int save_texts(struct store *s, const struct ldr_record *view,
+                      uint64_t rev, const char *conf, const char *state,
+                      size_t len, struct ldr_err *err)
+{
+    char *value = value_text(view);
+    sqlite3_stmt *st = store_stmt(s, SAVE_ROW);
+    int rc = SQLITE_NOMEM;
+
+    if (st && state && value) {
+        sqlite3_bind_text(st, 1, view->kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, view->id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)rev);
+        if (conf)
+            sqlite3_bind_text(st, 4, conf, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, state, (int)len, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, value, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+    }
+    free(value);
+    if (rc == SQLITE_DONE)
+        rc = note_pin(s, view);
+    if (rc == SQLITE_DONE)
+        return 0;
+    return ldr_err_set(err, rc == SQLITE_NOMEM ? LDR_ENOMEM : LDR_EDB,
+                       "saving record %s/%s: %s", view->kind, view->id,
+                       sqlite3_errmsg(s->db));
+}
+
 /*
  * Saves `confirmed` (may be NULL) and `view` of one record with its value.
  * A confirmed state equal to the view (a record pulled and not changed
@@ -218,41 +249,30 @@ static int save_states(struct store *s, uint64_t rev,
                        const struct ldr_record *confirmed,
                        const struct ldr_record *view, struct ldr_err *err)
 {
-    char *state = ldr_record_dump(view, NULL);
+    size_t len = 0;
+    char *state = ldr_record_dump(view, &len);
     char *other = confirmed && confirmed != view
                       ? ldr_record_dump(confirmed, NULL)
                       : NULL;
     const char *conf = confirmed == view ? state : other;
-    char *value = value_text(view);
-
-    if (conf && state && rev > 0 && strcmp(conf, state) == 0) {
-        conf = NULL; /* the view's, as load_row reads it */
-        confirmed = NULL;
-    }
-    sqlite3_stmt *st = store_stmt(s, SAVE_ROW);
-    int rc = SQLITE_NOMEM;
-
-    if (st && state && value && (conf || !confirmed)) {
-        sqlite3_bind_text(st, 1, view->kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, view->id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, (sqlite3_int64)rev);
-        if (conf)
-            sqlite3_bind_text(st, 4, conf, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, state, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 6, value, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        sqlite3_reset(st);
-    }
-    if (rc == SQLITE_DONE)
-        rc = note_pin(s, view);
+    /* the view's, as load_row reads it */
+    bool same = conf && state && rev > 0 && strcmp(conf, state) == 0;
+    int rc = confirmed && !conf ? ldr_err_set(err, LDR_ENOMEM, "out of memory")
+                                : save_texts(s, view, rev, same ? NULL : conf,
+                                             state, len, err);
     free(other);
     free(state);
-    free(value);
-    if (rc == SQLITE_DONE)
-        return 0;
-    return ldr_err_set(err, rc == SQLITE_NOMEM ? LDR_ENOMEM : LDR_EDB,
-                       "saving record %s/%s: %s", view->kind, view->id,
-                       sqlite3_errmsg(s->db));
+    return rc;
+}
+
+/* A record new here, as a state page gave it (`text`, `len` bytes, as the
+ * hub wrote it): stored as it came, confirmed being the same. */
+static int save_pulled(struct store *s, const struct ldr_record *hub,
+                       const char *text, size_t len, struct ldr_err *err)
+{
+    if (hub->rev == 0) /* not confirmed after all: spell both out */
+        return save_states(s, hub->rev, hub, hub, err);
+    return save_texts(s, hub, hub->rev, NULL, text, len, err);
 }
 
 static int save_row(struct store *s, struct row *r, struct ldr_err *err)
@@ -811,13 +831,13 @@ static int push(struct store *s, struct http *c, const struct sync_opts *o,
 /* A page item in state form: the record's whole state at the hub. A
  * record new here takes it as both its confirmed state and its view. */
 static int merge_state(struct store *s, struct ldr_record *hub,
-                       struct ldr_err *err)
+                       const char *text, size_t len, struct ldr_err *err)
 {
     struct row r;
     int rc = load_row(s, &r, hub->kind, hub->id, err);
 
     if (rc == 0 && !r.exists)
-        rc = save_states(s, hub->rev, hub, hub, err);
+        rc = save_pulled(s, hub, text, len, err);
     else if (rc == 0) {
         rc = ldr_record_merge(&r.confirmed, hub, err);
         if (rc == 0)
@@ -904,8 +924,8 @@ static int not_a_page(struct ldr_err *err)
 }
 
 /* One item into `hub`: kind, record and state, in any order. */
-static int scan_item(struct scan *sc, struct ldr_record *hub,
-                     struct ldr_err *err)
+static int scan_item(struct scan *sc, struct ldr_record *hub, const char **text,
+                     size_t *len, struct ldr_err *err)
 {
     char key[16], kind[LDR_KIND_MAX + 1] = "", id[LDR_UUID_LEN + 1] = "";
     bool has_state = false;
@@ -929,7 +949,9 @@ static int scan_item(struct scan *sc, struct ldr_record *hub,
             scan_eat(sc, ' ');
             rc = ldr_record_parse(hub, sc->p, (size_t)(sc->end - sc->p), &used,
                                   err);
-            sc->p += rc ? 0 : used;
+            *text = sc->p;
+            *len = rc ? 0 : used;
+            sc->p += *len;
         } else
             rc = (skip = scan_value(sc)) ? 0 : not_a_page(err);
         json_decref(skip);
@@ -953,10 +975,12 @@ static int merge_items(struct store *s, struct scan *sc, struct sync_stats *st,
         return 0;
     do {
         struct ldr_record hub;
+        const char *text = NULL;
+        size_t len = 0;
 
-        rc = scan_item(sc, &hub, err);
+        rc = scan_item(sc, &hub, &text, &len, err);
         if (rc == 0)
-            rc = merge_state(s, &hub, err);
+            rc = merge_state(s, &hub, text, len, err);
         ldr_record_release(&hub);
         st->pulled++;
     } while (rc == 0 && scan_eat(sc, ','));
