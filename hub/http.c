@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <libdeflate.h>
 #include <microhttpd.h>
 #include <zlib.h>
 
@@ -335,35 +336,26 @@ static void db_failed(struct hub_answer *a, const struct ldr_err *err)
 
 /* ---- answers ---- */
 
-/* Replaces a->body by its gzip form if that is smaller; -1 if not. */
+/* Replaces a->body by its gzip form if that is smaller; -1 if not.
+ * libdeflate compresses a whole buffer at level 1 in about 60% of zlib's
+ * time, a little smaller; its output is plain gzip. */
 static int gzip_answer(struct hub_answer *a)
 {
-    z_stream z = {0};
-    uLong bound;
-    char *out = NULL;
-    int rc = -1;
+    struct libdeflate_compressor *c = libdeflate_alloc_compressor(1);
+    size_t bound = c ? libdeflate_gzip_compress_bound(c, a->len) : 0;
+    char *out = bound ? malloc(bound) : NULL;
+    size_t n =
+        out ? libdeflate_gzip_compress(c, a->body, a->len, out, bound) : 0;
 
-    if (a->len > UINT_MAX / 2 || deflateInit2(&z, 1, Z_DEFLATED, 16 + MAX_WBITS,
-                                              8, Z_DEFAULT_STRATEGY) != Z_OK)
+    libdeflate_free_compressor(c);
+    if (n == 0 || n >= a->len) {
+        free(out);
         return -1;
-    bound = deflateBound(&z, (uLong)a->len);
-    out = malloc(bound);
-    if (out) {
-        z.next_in = (Bytef *)a->body;
-        z.avail_in = (uInt)a->len;
-        z.next_out = (Bytef *)out;
-        z.avail_out = (uInt)bound;
-        if (deflate(&z, Z_FINISH) == Z_STREAM_END && z.total_out < a->len) {
-            free(a->body);
-            a->body = out;
-            a->len = z.total_out;
-            out = NULL;
-            rc = 0;
-        }
     }
-    free(out);
-    deflateEnd(&z);
-    return rc;
+    free(a->body);
+    a->body = out;
+    a->len = n;
+    return 0;
 }
 
 static void add_headers(struct MHD_Response *resp, const struct request *r,
@@ -634,27 +626,63 @@ static bool body_take(struct hub_server *s, struct request *r, const char *data,
     return true;
 }
 
-/* Inflates the whole gzip body in place of its compressed bytes, into a
- * buffer sized by the length its trailer gives (within the limit). */
+/* The gzip body inflated by libdeflate, in one call, into a buffer of the
+ * size its trailer gives: false when the trailer does not tell the truth
+ * (then zlib's stream does it, bounded by the limit). */
+static bool unpack_whole(struct request *r, const unsigned char *packed,
+                         size_t n, size_t size)
+{
+    struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
+    size_t in = 0, out = 0;
+    enum libdeflate_result res = LIBDEFLATE_INSUFFICIENT_SPACE;
+
+    if (!d || !(r->body = malloc(size + 1))) {
+        libdeflate_free_decompressor(d);
+        r->oom = true;
+        return true;
+    }
+    r->cap = size;
+    res = libdeflate_gzip_decompress_ex(d, packed, n, r->body, size, &in, &out);
+    libdeflate_free_decompressor(d);
+    if (res == LIBDEFLATE_SUCCESS && out == size) {
+        r->len = out;
+        r->gzip_end = true;
+        r->bad_gzip = in != n; /* a second member or trailing bytes */
+        return true;
+    }
+    if (res == LIBDEFLATE_BAD_DATA) {
+        r->bad_gzip = true;
+        return true;
+    }
+    free(r->body);
+    r->body = NULL;
+    r->cap = 0;
+    return false;
+}
+
+/* Inflates the whole gzip body in place of its compressed bytes: in one
+ * call when its trailer gives a size within the limit that deflate could
+ * reach from n bytes, else (a cut or forged trailer, or over the limit)
+ * through zlib's stream, which stops at the limit. */
 static void body_unpack(struct hub_server *s, struct request *r)
 {
     const unsigned char *packed = (const unsigned char *)r->body;
     size_t n = r->len, limit = s->opt.max_body + 1;
-    size_t size = n >= 4 ? (size_t)packed[n - 4] | (size_t)packed[n - 3] << 8 |
-                               (size_t)packed[n - 2] << 16 |
-                               (size_t)packed[n - 1] << 24
-                         : 0;
+    size_t size = n >= 18 ? (size_t)packed[n - 4] | (size_t)packed[n - 3] << 8 |
+                                (size_t)packed[n - 2] << 16 |
+                                (size_t)packed[n - 1] << 24
+                          : 0;
 
-    if (size / 1032 > n) /* deflate's best ratio: the trailer lies */
-        size = 4 * n;
     r->body = NULL;
     r->len = r->cap = 0;
-    if (inflateInit2(&r->z, 16 + MAX_WBITS) != Z_OK) {
-        r->oom = true;
-    } else {
-        body_room(r, size < limit ? size + 1 : limit, limit);
-        body_inflate(r, (const char *)packed, n, limit);
-        inflateEnd(&r->z);
+    if (n < 18 || size >= limit || size / 1032 > n ||
+        !unpack_whole(r, packed, n, size)) {
+        if (inflateInit2(&r->z, 16 + MAX_WBITS) != Z_OK) {
+            r->oom = true;
+        } else {
+            body_inflate(r, (const char *)packed, n, limit);
+            inflateEnd(&r->z);
+        }
     }
     free((void *)packed);
 }

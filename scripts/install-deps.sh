@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="build-essential cmake pkg-config git openssl ca-certificates
 libsqlite3-dev libjansson-dev libyajl-dev libcurl4-openssl-dev libgit2-dev
-libmicrohttpd-dev libgnutls28-dev nettle-dev libcmocka-dev zlib1g-dev libcsv-dev
+libmicrohttpd-dev libgnutls28-dev nettle-dev libcmocka-dev zlib1g-dev libdeflate-dev libcsv-dev
 clang-14 libclang-rt-14-dev llvm-14 clang-format nodejs"
 
 SUDO=

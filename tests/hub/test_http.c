@@ -444,7 +444,7 @@ static void test_http__corrupt_gzip_is_400(void **state)
 {
     static const char bad[] = "\x1f\x8b\x08\x00garbage, not deflate data";
     size_t zlen;
-    char *cut = gzip_text("{\"id\": \"x\"}", 11, &zlen);
+    char *cut = gzip_text("{\"id\": \"x\"}", 11, &zlen), *twice;
     struct ask a = {.method = "POST",
                     .path = "/v1/changesets",
                     .token = hub.hr,
@@ -464,6 +464,24 @@ static void test_http__corrupt_gzip_is_400(void **state)
     fetch(hub.main.url, &a, &r);
     assert_error(&r, 400, "invalid");
     reply_release(&r);
+
+    /* whole, then a second member after it */
+    twice = malloc(2 * zlen);
+    memcpy(twice, cut, zlen);
+    memcpy(twice + zlen, cut, zlen);
+    a.body = twice;
+    a.len = 2 * zlen;
+    fetch(hub.main.url, &a, &r);
+    assert_error(&r, 400, "invalid");
+    reply_release(&r);
+
+    /* whole, its trailer naming a smaller size than it inflates to */
+    twice[zlen - 4] = 3;
+    a.len = zlen;
+    fetch(hub.main.url, &a, &r);
+    assert_error(&r, 400, "invalid");
+    reply_release(&r);
+    free(twice);
     free(cut);
 }
 
