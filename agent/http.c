@@ -4,13 +4,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include "ladder/err.h"
 
 #define GZIP_OVER 1024 /* bodies smaller than this go uncompressed */
+#define HTTP_REPLY_MAX ((size_t)1 << 30) /* an answer inflates to at most */
 
 /* The libcurl functions sync uses, resolved from libcurl.so.4. */
 struct curl_api {
@@ -34,6 +37,7 @@ struct http {
     struct curl_slist *headers, *gzip_headers;
     char error[CURL_ERROR_SIZE];
     double sent, received;
+    bool zipped; /* the answer came with Content-Encoding: gzip */
 };
 
 static int load_api(struct http *c, struct ldr_err *err)
@@ -79,6 +83,21 @@ static size_t collect(char *data, size_t size, size_t n, void *ctx)
     return add;
 }
 
+/* Notes a gzip answer: its body is inflated once whole (unzip_reply). */
+static size_t on_header(char *line, size_t size, size_t n, void *ctx)
+{
+    static const char name[] = "content-encoding:";
+    struct http *c = ctx;
+    size_t len = size * n, k = sizeof name - 1;
+
+    if (len > k && strncasecmp(line, name, k) == 0) {
+        while (k < len && (line[k] == ' ' || line[k] == '\t'))
+            k++;
+        c->zipped = len - k >= 4 && strncasecmp(line + k, "gzip", 4) == 0;
+    }
+    return len;
+}
+
 static int setup(struct http *c, const char *token, struct ldr_err *err)
 {
     struct curl_blob ca = {c->ca_pem, strlen(c->ca_pem), CURL_BLOB_NOCOPY};
@@ -104,6 +123,11 @@ static int setup(struct http *c, const char *token, struct ldr_err *err)
     c->api.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
     c->api.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
     c->api.easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip");
+    /* libcurl would inflate with zlib's stream as the bytes come; a whole
+     * page inflates in a third of the time with libdeflate */
+    c->api.easy_setopt(h, CURLOPT_HTTP_CONTENT_DECODING, 0L);
+    c->api.easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    c->api.easy_setopt(h, CURLOPT_HEADERDATA, c);
     c->api.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     c->api.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
     c->api.easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -273,6 +297,41 @@ void http_body_release(struct http_body *b)
     memset(b, 0, sizeof *b);
 }
 
+/* The gzip body of `r` inflated in place, in one call to libdeflate: one
+ * gzip member whose trailer gives its size, as the hub sends. */
+static int unzip_reply(struct http_reply *r, struct ldr_err *err)
+{
+    const unsigned char *z = (const unsigned char *)r->body;
+    size_t size = r->len >= 18
+                      ? (size_t)z[r->len - 4] | (size_t)z[r->len - 3] << 8 |
+                            (size_t)z[r->len - 2] << 16 |
+                            (size_t)z[r->len - 1] << 24
+                      : 0;
+    struct libdeflate_decompressor *d = NULL;
+    size_t in = 0, out = 0;
+    char *plain = NULL;
+
+    if (r->len >= 18 && size <= HTTP_REPLY_MAX && size / 1032 <= r->len &&
+        (plain = malloc(size + 1)) && (d = libdeflate_alloc_decompressor()) &&
+        (libdeflate_gzip_decompress_ex(d, r->body, r->len, plain, size, &in,
+                                       &out) != LIBDEFLATE_SUCCESS ||
+         in != r->len || out != size)) {
+        free(plain);
+        plain = NULL;
+    }
+    libdeflate_free_decompressor(d);
+    if (!plain)
+        return ldr_err_set(err, LDR_EIO,
+                           "the hub's answer of %zu bytes is not one whole "
+                           "gzip member",
+                           r->len);
+    plain[size] = '\0';
+    free(r->body);
+    r->body = plain;
+    r->len = size;
+    return 0;
+}
+
 int http_send(struct http *c, const char *method, const char *path,
               const struct http_body *body, struct http_reply *reply,
               struct ldr_err *err)
@@ -297,6 +356,7 @@ int http_send(struct http *c, const char *method, const char *path,
         c->api.easy_setopt(c->h, CURLOPT_HTTPGET, 1L);
         c->api.easy_setopt(c->h, CURLOPT_HTTPHEADER, c->headers);
     }
+    c->zipped = false;
     rc = c->api.easy_perform(c->h);
     c->api.easy_getinfo(c->h, CURLINFO_SIZE_UPLOAD_T, &up);
     c->api.easy_getinfo(c->h, CURLINFO_SIZE_DOWNLOAD_T, &down);
@@ -310,6 +370,10 @@ int http_send(struct http *c, const char *method, const char *path,
     c->api.easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &reply->status);
     if (!reply->body && (reply->body = calloc(1, 1)) == NULL)
         return ldr_err_set(err, LDR_ENOMEM, "out of memory");
+    if (c->zipped && reply->len > 0 && unzip_reply(reply, err) != 0) {
+        http_reply_release(reply);
+        return err->code;
+    }
     return 0;
 }
 
