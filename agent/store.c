@@ -618,7 +618,7 @@ static int append_outbox(struct store *s, const struct ldr_change *ch,
 /*
  * The outbox's last change, when it is still pending, for the same record
  * by the same author from the same base: a later write of the same session
- * joins it (docs/protocol.md, "One change per record and sitting").
+ * joins it (docs/sync.md, "One change per record and sitting").
  * Returns its seq with the change in *tail, or 0 when there is none.
  */
 static sqlite3_int64 pending_tail(struct store *s, const struct ldr_change *ch,
@@ -650,11 +650,6 @@ static sqlite3_int64 pending_tail(struct store *s, const struct ldr_change *ch,
     return seq;
 }
 
-/*
- * `ch` laid over `tail`: the fields of both, ch's value where both write
- * one, under ch's stamp. False when they cannot be one change (a path of
- * one inside a path of the other, or past the codec's limits).
- */
 static bool add_op(json_t *set, json_t *unset, const struct ldr_op *op)
 {
     if (op->value)
@@ -662,6 +657,11 @@ static bool add_op(json_t *set, json_t *unset, const struct ldr_op *op)
     return json_array_append_new(unset, json_string(op->path)) == 0;
 }
 
+/*
+ * `ch` laid over `tail`: the fields of both, ch's value where both write
+ * one, under ch's stamp. False when they cannot be one change (a path of
+ * one inside a path of the other, or past the codec's limits).
+ */
 static bool join_changes(struct ldr_change *out, const struct ldr_change *tail,
                          const struct ldr_change *ch)
 {

@@ -187,8 +187,9 @@ void hub_writer_close(struct hub_writer *w)
         return;
     for (int i = 0; i < HUB_ST_COUNT; i++)
         sqlite3_finalize(w->st[i]);
-    for (size_t i = 0; i < HUB_MODELS_KEPT; i++)
+    for (size_t i = 0; i < w->nmodels; i++)
         ldr_model_free(w->models[i].model);
+    free(w->models);
     hub_units_forget(w);
     sqlite3_close(w->db);
     pthread_mutex_destroy(&w->lock);
@@ -205,6 +206,8 @@ pthread_mutex_t *hub_writer_lock(struct hub_writer *w)
     return &w->lock;
 }
 
+static void models_trim(struct hub_writer *w);
+
 int hub_apply_init(struct hub_apply *a, struct hub_writer *w,
                    const struct hub_config *cfg, const struct hub_principal *p,
                    const struct ldr_changeset *set, struct ldr_err *err)
@@ -215,6 +218,7 @@ int hub_apply_init(struct hub_apply *a, struct hub_writer *w,
     a->st = w->st;
     a->p = p;
     a->set_id = set->id;
+    models_trim(w);
     w->sets++;
     ldr_clock_init(&a->clock);
     a->clock.max_ahead_ms = cfg->max_ahead_ms;
@@ -278,28 +282,52 @@ static struct ldr_model *load_model(struct hub_apply *a, const char *id,
     return m;
 }
 
-/* The writer's slot for a model version: the one holding it, else the
- * least recently used (emptied). */
-static struct hub_model_slot *model_slot(struct hub_writer *w, const char *id,
-                                         const char *version, bool *found)
+/* The writer's slot for a model version, or NULL. */
+static struct hub_model_slot *model_find(struct hub_writer *w, const char *id,
+                                         const char *version)
 {
-    struct hub_model_slot *old = &w->models[0];
+    for (size_t i = 0; i < w->nmodels; i++)
+        if (strcmp(w->models[i].id, id) == 0 &&
+            strcmp(w->models[i].version, version) == 0)
+            return &w->models[i];
+    return NULL;
+}
 
-    for (size_t i = 0; i < HUB_MODELS_KEPT; i++) {
-        struct hub_model_slot *m = &w->models[i];
+/* A slot for a new version: the least recently used one when no set but
+ * an earlier one used it, else a new one (a model handed out during a set
+ * stays valid until the set ends). NULL when out of memory. */
+static struct hub_model_slot *model_slot(struct hub_writer *w)
+{
+    struct hub_model_slot *old = NULL, *grown;
 
-        if (m->used && strcmp(m->id, id) == 0 &&
-            strcmp(m->version, version) == 0) {
-            *found = true;
-            return m;
-        }
-        if (m->used < old->used)
-            old = m;
+    for (size_t i = 0; i < w->nmodels; i++)
+        if (!old || w->models[i].used < old->used)
+            old = &w->models[i];
+    if (old && w->nmodels >= HUB_MODELS_KEPT && old->used < w->sets) {
+        ldr_model_free(old->model);
+        memset(old, 0, sizeof *old);
+        return old;
     }
-    *found = false;
-    ldr_model_free(old->model);
-    memset(old, 0, sizeof *old);
-    return old;
+    grown = realloc(w->models, (w->nmodels + 1) * sizeof *grown);
+    if (!grown)
+        return NULL;
+    w->models = grown;
+    memset(&grown[w->nmodels], 0, sizeof *grown);
+    return &grown[w->nmodels++];
+}
+
+/* Back to HUB_MODELS_KEPT versions between sets, the least used going. */
+static void models_trim(struct hub_writer *w)
+{
+    while (w->nmodels > HUB_MODELS_KEPT) {
+        size_t old = 0;
+
+        for (size_t i = 1; i < w->nmodels; i++)
+            if (w->models[i].used < w->models[old].used)
+                old = i;
+        ldr_model_free(w->models[old].model);
+        w->models[old] = w->models[--w->nmodels];
+    }
 }
 
 /* A model version, parsed once and kept by the writer; one the hub lacks
@@ -309,16 +337,16 @@ static const struct ldr_model *find_model(void *ctx, const char *id,
 {
     struct hub_apply *a = ctx;
     struct hub_model_slot *m;
-    bool found;
 
     if (!id || !version || strlen(id) >= sizeof m->id || strlen(version) != 40)
         return NULL;
-    m = model_slot(a->w, id, version, &found);
-    if (found && (m->model || m->used == a->w->sets)) {
+    m = model_find(a->w, id, version);
+    if (m && (m->model || m->used == a->w->sets)) {
         m->used = a->w->sets;
         return m->model;
     }
-    ldr_model_free(m->model);
+    if (!m && !(m = model_slot(a->w)))
+        return NULL;
     snprintf(m->id, sizeof m->id, "%s", id);
     snprintf(m->version, sizeof m->version, "%s", version);
     m->model = load_model(a, id, version);

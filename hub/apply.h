@@ -54,6 +54,7 @@ struct hub_model_slot {
     uint64_t used;           /* the writer's set count when last used */
 };
 
+/* Versions kept from one set to the next (a set may use more). */
 #define HUB_MODELS_KEPT 4
 
 /*
@@ -66,7 +67,8 @@ struct hub_writer {
     pthread_mutex_t lock;
     sqlite3 *db;
     sqlite3_stmt *st[HUB_ST_COUNT];
-    struct hub_model_slot models[HUB_MODELS_KEPT];
+    struct hub_model_slot *models; /* HUB_MODELS_KEPT between sets */
+    size_t nmodels;
     uint64_t sets; /* change sets begun */
     /* persons' units looked up (open addressing), valid while nobody
      * else wrote the database: its data_version then */
