@@ -585,34 +585,42 @@ static int save_record(struct store *s, const struct ldr_record *rec,
     return rc == SQLITE_DONE ? 0 : db_fail(s, "saving a record", err);
 }
 
-static int append_outbox(struct store *s, const struct ldr_change *ch,
-                         struct ldr_err *err)
-{
-    json_t *doc = ldr_change_to_json(ch);
-    char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    char hlc[LDR_HLC_TEXT_LEN + 1];
-    sqlite3_stmt *st = NULL;
-    int rc = SQLITE_NOMEM;
+static const char ADD_OUTBOX[] =
+    "INSERT INTO outbox (kind, record, hlc, change) VALUES (?1, ?2, ?3, ?4)";
+static const char JOIN_OUTBOX[] = "UPDATE outbox SET hlc = ?3, change = ?4 "
+                                  "WHERE seq = ?5 AND status = 'pending'";
 
-    json_decref(doc);
+/* `ch` as a new outbox row, or in place of pending row `joined`. */
+static int save_outbox(struct store *s, sqlite3_int64 joined,
+                       const struct ldr_change *ch, struct ldr_err *err)
+{
+    char *text = ldr_change_dump(ch, NULL);
+    char hlc[LDR_HLC_TEXT_LEN + 1];
+    sqlite3_stmt *st =
+        text ? store_stmt(s, joined ? JOIN_OUTBOX : ADD_OUTBOX) : NULL;
+    int rc = !text ? SQLITE_NOMEM : st ? SQLITE_OK : SQLITE_ERROR;
+
     ldr_hlc_format(hlc, ch->hlc);
-    if (text)
-        st = store_stmt(s, "INSERT INTO outbox (kind, record, hlc, change) "
-                           "VALUES (?, ?, ?, ?)");
-    if (text)
-        rc = st ? SQLITE_OK : SQLITE_ERROR;
     if (rc == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, ch->kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, ch->record, -1, SQLITE_STATIC);
+        if (!joined) {
+            sqlite3_bind_text(st, 1, ch->kind, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 2, ch->record, -1, SQLITE_STATIC);
+        }
         sqlite3_bind_text(st, 3, hlc, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, text, -1, SQLITE_STATIC);
+        if (joined)
+            sqlite3_bind_int64(st, 5, joined);
         rc = sqlite3_step(st);
         sqlite3_reset(st);
     }
     free(text);
     if (rc == SQLITE_NOMEM)
         return ldr_err_set(err, LDR_ENOMEM, "out of memory");
-    return rc == SQLITE_DONE ? 0 : db_fail(s, "adding to the outbox", err);
+    if (rc == SQLITE_DONE && (!joined || sqlite3_changes(s->db) == 1))
+        return 0;
+    return db_fail(
+        s, joined ? "joining a change to the outbox" : "adding to the outbox",
+        err);
 }
 
 /*
@@ -686,35 +694,6 @@ static bool join_changes(struct ldr_change *out, const struct ldr_change *tail,
     return ok;
 }
 
-static int replace_outbox(struct store *s, sqlite3_int64 seq,
-                          const struct ldr_change *ch, struct ldr_err *err)
-{
-    char *text = ldr_change_dump(ch, NULL);
-    char hlc[LDR_HLC_TEXT_LEN + 1];
-    sqlite3_stmt *st = NULL;
-    int rc = SQLITE_NOMEM;
-
-    ldr_hlc_format(hlc, ch->hlc);
-    if (text)
-        st = store_stmt(s, "UPDATE outbox SET hlc = ?, change = ? WHERE seq = "
-                           "? AND status = 'pending'");
-    if (text)
-        rc = st ? SQLITE_OK : SQLITE_ERROR;
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, hlc, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, seq);
-        rc = sqlite3_step(st);
-        sqlite3_reset(st);
-    }
-    free(text);
-    if (rc == SQLITE_NOMEM)
-        return ldr_err_set(err, LDR_ENOMEM, "out of memory");
-    if (rc == SQLITE_DONE && sqlite3_changes(s->db) == 1)
-        return 0;
-    return db_fail(s, "joining a change to the outbox", err);
-}
-
 /*
  * Joins `ch` to the pending change before it when it can (its seq, or 0), so
  * that a sitting's many small writes travel and merge as one change.
@@ -766,8 +745,7 @@ int store_write(struct store *s, const char *kind, const char *id, json_t *set,
     if (rc == 0)
         rc = save_record(s, &rec, after, exists, err);
     if (rc == 0)
-        rc = joined ? replace_outbox(s, joined, &ch, err)
-                    : append_outbox(s, &ch, err);
+        rc = save_outbox(s, joined, &ch, err);
     if (rc == 0 && hlc_out)
         *hlc_out = stamp;
     json_decref(before);
