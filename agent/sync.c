@@ -633,6 +633,8 @@ static int apply_answer(struct store *s, const struct set *set,
         if (rc)
             return rc;
     }
+    if (json_integer_value(json_object_get(answer, "conflicts")) > 0)
+        return sync_journal_due(s, err);
     return 0;
 }
 
@@ -1162,6 +1164,7 @@ static int apply_page(struct store *s, const struct http_reply *r,
                       struct sync_stats *st, struct ldr_err *err)
 {
     char text[32];
+    size_t pulled = st->pulled;
     int rc = store_begin(s, err);
 
     *next = 0;
@@ -1171,6 +1174,8 @@ static int apply_page(struct store *s, const struct http_reply *r,
     snprintf(text, sizeof text, "%lld", (long long)*next);
     if (rc == 0)
         rc = store_set_meta(s, "cursor", text, err);
+    if (rc == 0 && st->pulled > pulled)
+        rc = sync_journal_due(s, err);
     /* the state pages end where history takes over */
     if (rc == 0 && state_form && !*more)
         rc = store_set_meta(s, "pull_form", "changes", err);

@@ -73,9 +73,12 @@ int sync_models(struct store *s, struct http *c, const struct sync_opts *o,
                 struct sync_stats *st, struct ldr_err *err);
 
 /* Copies the hub's conflict journal into the local one (counted in
- * st->conflicts when new here). */
+ * st->conflicts when new here), when there may be something new: the
+ * first time, and after a page brought items or a push answer counted
+ * conflicts (sync_journal_due, in that transaction). */
 int sync_journal(struct store *s, struct http *c, const struct sync_opts *o,
                  struct sync_stats *st, struct ldr_err *err);
+int sync_journal_due(struct store *s, struct ldr_err *err);
 
 /* Pushes, pulls, then fetches models and the hub's conflict journal. On failure
  * what was done stays done; err says what stopped it and that the next sync

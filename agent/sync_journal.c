@@ -76,7 +76,7 @@ static int add_one(struct store *s, const json_t *c, size_t *added,
 
 /* A page of the journal and the cursor after it, in one transaction. */
 static int add_page(struct store *s, const json_t *list, json_int_t next,
-                    size_t *added, struct ldr_err *err)
+                    bool last, size_t *added, struct ldr_err *err)
 {
     const json_t *c;
     char text[32];
@@ -91,6 +91,8 @@ static int add_page(struct store *s, const json_t *list, json_int_t next,
     }
     snprintf(text, sizeof text, "%lld", (long long)next);
     rc = rc ? rc : store_set_meta(s, "journal_cursor", text, err);
+    if (rc == 0 && last)
+        rc = store_set_meta(s, "journal_due", "0", err);
     rc = rc ? rc : store_commit(s, err);
     if (rc)
         store_rollback(s);
@@ -117,23 +119,42 @@ static int journal_page(struct store *s, struct http *c,
         doc = json_loadb(r.body, r.len, 0, NULL);
         list = json_object_get(doc, "conflicts");
         next = json_object_get(doc, "next");
+        *more = json_is_true(json_object_get(doc, "more"));
         rc = json_is_array(list) && json_is_integer(next)
-                 ? add_page(s, list, json_integer_value(next), &st->conflicts,
-                            err)
+                 ? add_page(s, list, json_integer_value(next), !*more,
+                            &st->conflicts, err)
                  : ldr_err_set(err, LDR_EINVAL,
                                "the hub's conflict journal is not "
                                "{\"conflicts\": [...], \"next\": N}");
     }
-    *more = json_is_true(json_object_get(doc, "more"));
     json_decref(doc);
     http_reply_release(&r);
     return rc;
 }
 
+int sync_journal_due(struct store *s, struct ldr_err *err)
+{
+    return store_set_meta(s, "journal_due", "1", err);
+}
+
+/* The hub journals a conflict when it accepts a change; one the laptop may
+ * see came down in a page, or in the answer to its own push. Until then
+ * (and once a journal was read), there is nothing new to ask for. */
+static bool journal_due(struct store *s)
+{
+    char *cursor = store_meta(s, "journal_cursor");
+    char *due = store_meta(s, "journal_due");
+    bool yes = !cursor || (due && strcmp(due, "1") == 0);
+
+    free(cursor);
+    free(due);
+    return yes;
+}
+
 int sync_journal(struct store *s, struct http *c, const struct sync_opts *o,
                  struct sync_stats *st, struct ldr_err *err)
 {
-    bool more = true;
+    bool more = journal_due(s);
     int rc = 0;
 
     while (rc == 0 && more)

@@ -260,10 +260,29 @@ static void test_sync__concurrent_edits_converge_with_a_conflict(void **state)
 /* A laptop that never imported a model file gets the hub's latest, and
  * every version its records pin, from sync; a conflict the hub found
  * between two others reaches it through the hub's journal. */
+/* How many requests for `path` by `who` the hub's log shows so far. */
+static int requests_to(const char *path, const char *who)
+{
+    char log[512], line[2048], want[128], by[160];
+    int n = 0;
+    FILE *f;
+
+    snprintf(log, sizeof log, "%s/serve.log", w.hub);
+    snprintf(want, sizeof want, "\"path\":\"%s\"", path);
+    snprintf(by, sizeof by, "\"principal\":\"%s\"", who);
+    f = fopen(log, "r");
+    assert_non_null(f);
+    while (fgets(line, sizeof line, f))
+        n += strstr(line, want) && strstr(line, by);
+    fclose(f);
+    return n;
+}
+
 static void test_sync__models_and_the_hub_journal_come_down(void **state)
 {
     struct run r = {0};
     json_t *models;
+    int asked;
 
     (void)state;
     roster(&r);
@@ -295,11 +314,23 @@ static void test_sync__models_and_the_hub_journal_come_down(void **state)
     assert_string_equal(
         json_string_value(json_object_get(json_array_get(r.json, 0), "path")),
         "/grade");
-    /* nothing new the second time */
+    /* nothing new the second time, and the journal is not even asked
+     * for: no page brought anything */
+    asked = requests_to("/v1/conflicts", users[MANAGER]);
     sync_ok(&r, "fresh");
     assert_int_equal(json_integer_value(json_object_get(r.json, "models")), 0);
     assert_int_equal(json_integer_value(json_object_get(r.json, "conflicts")),
                      0);
+    assert_int_equal(requests_to("/v1/conflicts", users[MANAGER]), asked);
+    /* new conflicts at the hub (hr had not seen hr2's write, nor hr2
+     * hr's) come down with the changes that made them */
+    on(&r, "hr", NULL, "person", "set", "E1002", "--grade", "am1", NULL);
+    on(&r, "hr2", NULL, "person", "set", "E1002", "--grade", "am4", NULL);
+    sync_ok(&r, "hr");
+    sync_ok(&r, "hr2");
+    sync_ok(&r, "fresh");
+    assert_true(json_integer_value(json_object_get(r.json, "conflicts")) >= 1);
+    assert_int_equal(requests_to("/v1/conflicts", users[MANAGER]), asked + 1);
     on(&r, "fresh", NULL, "model", "pull", "--json", NULL);
     assert_int_equal(r.code, 0);
     assert_int_equal(json_integer_value(json_object_get(r.json, "downloaded")),
