@@ -343,7 +343,7 @@ int cmd_model_pull(int argc, char **argv)
         return rc;
     rc = open_hub(&s, &c, &err);
     if (rc == 0)
-        rc = sync_models(&s, c, &o, &st, &err);
+        rc = sync_models(&s, c, &o, true, &st, &err);
     http_close(c);
     store_close(&s);
     if (rc)

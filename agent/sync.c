@@ -990,9 +990,18 @@ static int merge_items(struct store *s, struct scan *sc, struct sync_stats *st,
 }
 
 /* A page's members; items are merged as they come. */
+/* The hub's "models" (the commit its model list is at), as a page ends. */
+static void take_models(char models[SYNC_MODELS_TAG], const json_t *v)
+{
+    const char *tag = json_string_value(v);
+
+    if (tag && strlen(tag) < SYNC_MODELS_TAG)
+        memcpy(models, tag, strlen(tag) + 1);
+}
+
 static int scan_page(struct store *s, struct scan *sc, bool *more,
-                     json_int_t *next, struct sync_stats *st,
-                     struct ldr_err *err)
+                     json_int_t *next, char models[SYNC_MODELS_TAG],
+                     struct sync_stats *st, struct ldr_err *err)
 {
     bool has_items = false;
     char key[16];
@@ -1016,6 +1025,8 @@ static int scan_page(struct store *s, struct scan *sc, bool *more,
             *more = json_is_true(v);
         else if (strcmp(key, "next") == 0)
             *next = json_integer_value(v);
+        else if (strcmp(key, "models") == 0)
+            take_models(models, v);
         json_decref(v);
     } while (rc == 0 && scan_eat(sc, ','));
     if (rc == 0 && (!scan_eat(sc, '}') || !has_items))
@@ -1126,16 +1137,18 @@ static uint64_t meta_uint(struct store *s, const char *key)
 }
 
 static int merge_state_page(struct store *s, const struct http_reply *r,
-                            bool *more, json_int_t *next, struct sync_stats *st,
+                            bool *more, json_int_t *next,
+                            char models[SYNC_MODELS_TAG], struct sync_stats *st,
                             struct ldr_err *err)
 {
     struct scan sc = {r->body, r->body + r->len};
 
-    return scan_page(s, &sc, more, next, st, err);
+    return scan_page(s, &sc, more, next, models, st, err);
 }
 
 static int merge_change_page(struct store *s, const struct http_reply *r,
                              bool *more, json_int_t *next,
+                             char models[SYNC_MODELS_TAG],
                              struct sync_stats *st, struct ldr_err *err)
 {
     json_t *page = json_loads(r->body, 0, NULL);
@@ -1153,6 +1166,7 @@ static int merge_change_page(struct store *s, const struct http_reply *r,
     }
     *more = json_is_true(json_object_get(page, "more"));
     *next = json_integer_value(json_object_get(page, "next"));
+    take_models(models, json_object_get(page, "models"));
     json_decref(page);
     return rc;
 }
@@ -1163,17 +1177,20 @@ static int apply_page(struct store *s, const struct http_reply *r,
                       bool state_form, bool *more, json_int_t *next,
                       struct sync_stats *st, struct ldr_err *err)
 {
-    char text[32];
+    char text[32], models[SYNC_MODELS_TAG] = "";
     size_t pulled = st->pulled;
     int rc = store_begin(s, err);
 
     *next = 0;
     if (rc == 0)
-        rc = state_form ? merge_state_page(s, r, more, next, st, err)
-                        : merge_change_page(s, r, more, next, st, err);
+        rc = state_form ? merge_state_page(s, r, more, next, models, st, err)
+                        : merge_change_page(s, r, more, next, models, st, err);
     snprintf(text, sizeof text, "%lld", (long long)*next);
     if (rc == 0)
         rc = store_set_meta(s, "cursor", text, err);
+    /* where the hub's model list is: sync_models asks for it when moved */
+    if (rc == 0 && !*more)
+        rc = store_set_meta(s, "hub_models", models, err);
     if (rc == 0 && st->pulled > pulled)
         rc = sync_journal_due(s, err);
     /* the state pages end where history takes over */
@@ -1363,7 +1380,7 @@ int sync_run(struct store *s, struct http *c, const struct sync_opts *o,
     if (rc == 0)
         rc = pull(s, c, o, st, err);
     if (rc == 0)
-        rc = sync_models(s, c, o, st, err);
+        rc = sync_models(s, c, o, false, st, err);
     if (rc == 0)
         rc = sync_journal(s, c, o, st, err);
     if (rc == 0) {

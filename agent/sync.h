@@ -46,6 +46,7 @@ struct sync_opts {
 #define SYNC_SET_BYTES (1u << 20) /* a set is closed past this many bytes */
 #define SYNC_PAGE 250 /* a page is held whole while merged: bounds memory */
 #define SYNC_ATTEMPTS 5
+#define SYNC_MODELS_TAG 64 /* room for the hub's "models" (a commit id) */
 #define SYNC_CHECKPOINT_BYTES (16u << 20) /* WAL copied back past this */
 
 /*
@@ -67,10 +68,12 @@ int sync_refused(const struct http_reply *r, const char *what,
  * Downloads the model versions this laptop lacks: every version a record
  * here pins and the latest of each model at the hub (which becomes the
  * latest here). A pinned version the hub does not have is counted in
- * st->models_missing, not an error.
+ * st->models_missing, not an error. The hub's model list is read only
+ * when the last pull's last page named another commit of it than the one
+ * read before, unless `always`.
  */
 int sync_models(struct store *s, struct http *c, const struct sync_opts *o,
-                struct sync_stats *st, struct ldr_err *err);
+                bool always, struct sync_stats *st, struct ldr_err *err);
 
 /* Copies the hub's conflict journal into the local one (counted in
  * st->conflicts when new here), when there may be something new: the

@@ -202,6 +202,19 @@ static void cache_list(const char *main, const struct hub_answer *out)
     pthread_mutex_unlock(&list_cache.lock);
 }
 
+bool hub_models_main(const char *dir, char out[HUB_GIT_HEX + 1])
+{
+    struct hub_git *g = NULL;
+    struct ldr_err ignored = {0};
+    bool known =
+        hub_git_open(&g, dir, &ignored) == 0 && hub_git_main(g, out) == 0;
+
+    hub_git_free(g);
+    if (!known)
+        out[0] = '\0';
+    return known;
+}
+
 void hub_models_get(const char *dir, struct hub_answer *out)
 {
     struct hub_model_list list = {0};

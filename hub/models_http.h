@@ -24,6 +24,10 @@
  * "date"}]}, the latest version of each model on main, by id. */
 void hub_models_get(const char *dir, struct hub_answer *out);
 
+/* The commit main points at ("" while empty), which names that list:
+ * false when the repository cannot be read. */
+bool hub_models_main(const char *dir, char out[HUB_GIT_HEX + 1]);
+
 /* GET /v1/models/{id}/versions: {"id", "versions": [{"version", "commit",
  * "author", "email", "date", "message", "tags"}]}, newest first; 404 for
  * a model main never held. */

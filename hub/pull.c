@@ -166,7 +166,7 @@ static int read_page(sqlite3 *db, sqlite3_stmt *st, bool state_form,
 
 void hub_get_changes(sqlite3 *db, const struct hub_principal *p, uint64_t since,
                      size_t limit, bool state_form, const char *skip_device,
-                     struct hub_answer *out)
+                     const char *models, struct hub_answer *out)
 {
     struct ldr_jsonbuf b;
     struct ldr_err err = {0};
@@ -199,6 +199,10 @@ void hub_get_changes(sqlite3 *db, const struct hub_principal *p, uint64_t since,
     puts_raw(&b,
              more ? "],\"more\":true,\"next\":" : "],\"more\":false,\"next\":");
     ldr_jsonbuf_uint(&b, next);
+    if (!more && models) {
+        puts_raw(&b, ",\"models\":");
+        ldr_jsonbuf_strings(&b, models);
+    }
     puts_raw(&b, "}");
     if (rc)
         db_failed(out, db, "reading changes");

@@ -282,7 +282,7 @@ static void test_sync__models_and_the_hub_journal_come_down(void **state)
 {
     struct run r = {0};
     json_t *models;
-    int asked;
+    int asked, listed;
 
     (void)state;
     roster(&r);
@@ -314,14 +314,16 @@ static void test_sync__models_and_the_hub_journal_come_down(void **state)
     assert_string_equal(
         json_string_value(json_object_get(json_array_get(r.json, 0), "path")),
         "/grade");
-    /* nothing new the second time, and the journal is not even asked
-     * for: no page brought anything */
+    /* nothing new the second time, and neither the journal nor the model
+     * list is even asked for: no page brought anything, main did not move */
     asked = requests_to("/v1/conflicts", users[MANAGER]);
+    listed = requests_to("/v1/models", users[MANAGER]);
     sync_ok(&r, "fresh");
     assert_int_equal(json_integer_value(json_object_get(r.json, "models")), 0);
     assert_int_equal(json_integer_value(json_object_get(r.json, "conflicts")),
                      0);
     assert_int_equal(requests_to("/v1/conflicts", users[MANAGER]), asked);
+    assert_int_equal(requests_to("/v1/models", users[MANAGER]), listed);
     /* new conflicts at the hub (hr had not seen hr2's write, nor hr2
      * hr's) come down with the changes that made them */
     on(&r, "hr", NULL, "person", "set", "E1002", "--grade", "am1", NULL);

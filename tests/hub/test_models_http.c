@@ -430,6 +430,14 @@ static void test_models_http__list_gives_the_latest(void **state)
     assert_true(strlen(member(m, "title")) > 0);
     json_decref(doc);
     reply_release(&r);
+    /* the last page of changes names main's commit: an agent lists the
+     * models again only when it moved */
+    get(&r, "/v1/changes?since=0", 200);
+    doc = json_of(&r);
+    assert_true(json_is_false(json_object_get(doc, "more")));
+    assert_string_equal(member(doc, "models"), hub.c2);
+    json_decref(doc);
+    reply_release(&r);
     /* every token reads models, admin too */
     ask(&r, "GET", "/v1/models", hub.admin, NULL);
     assert_int_equal(r.status, 200);

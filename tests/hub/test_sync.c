@@ -384,7 +384,7 @@ static json_t *pull(const struct hub_principal *p, uint64_t since, size_t limit,
     struct hub_answer a;
     json_t *doc;
 
-    hub_get_changes(db, p, since, limit, state_form, NULL, &a);
+    hub_get_changes(db, p, since, limit, state_form, NULL, NULL, &a);
     assert_int_equal(a.status, 200);
     doc = json_loads(a.body, 0, NULL);
     assert_non_null(doc);
