@@ -1177,7 +1177,8 @@ static int apply_page(struct store *s, const struct http_reply *r,
                       bool state_form, bool *more, json_int_t *next,
                       struct sync_stats *st, struct ldr_err *err)
 {
-    char text[32], models[SYNC_MODELS_TAG] = "";
+    /* "?" unless the page says where the hub's model list is */
+    char text[32], models[SYNC_MODELS_TAG] = "?";
     size_t pulled = st->pulled;
     int rc = store_begin(s, err);
 

@@ -195,18 +195,20 @@ static int latest(struct store *s, struct http *c, const struct sync_opts *o,
 
 /* The hub's list is asked for when the last pull saw main at another
  * commit than when the list was read ("hub_models" against
- * "models_seen"), when the hub does not say (an older hub), or always. */
+ * "models_seen"; "" is an empty repository), when the hub does not say
+ * ("?", an older hub), or always. */
 int sync_models(struct store *s, struct http *c, const struct sync_opts *o,
                 bool always, struct sync_stats *st, struct ldr_err *err)
 {
     char *hub = store_meta(s, "hub_models"),
          *seen = store_meta(s, "models_seen");
-    bool ask = always || !hub || !hub[0] || !seen || strcmp(hub, seen) != 0;
+    bool told = hub && strcmp(hub, "?") != 0;
+    bool ask = always || !told || !seen || strcmp(hub, seen) != 0;
     int rc = pinned(s, c, o, st, err);
 
     if (rc == 0 && ask)
         rc = latest(s, c, o, st, err);
-    if (rc == 0 && ask && hub && hub[0] && !always)
+    if (rc == 0 && ask && told && !always)
         rc = store_set_meta(s, "models_seen", hub, err);
     free(hub);
     free(seen);
