@@ -857,7 +857,6 @@ static void route_changes_get(struct hub_server *s, struct MHD_Connection *c,
                            .count = 4,
                            .limit = HUB_PULL_DEFAULT_LIMIT};
     struct ldr_err err = {0};
-    char main[HUB_GIT_HEX + 1];
     sqlite3 *db = NULL;
 
     if (read_query(c, &q, out) != 0)
@@ -867,8 +866,7 @@ static void route_changes_get(struct hub_server *s, struct MHD_Connection *c,
         return;
     }
     hub_get_changes(db, &r->who, q.since, q.limit, q.state,
-                    q.skip_device[0] ? q.skip_device : NULL,
-                    hub_models_main(s->dir, main) ? main : NULL, out);
+                    q.skip_device[0] ? q.skip_device : NULL, s->dir, out);
 }
 
 static void route_conflicts_get(struct hub_server *s, struct MHD_Connection *c,

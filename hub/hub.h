@@ -150,12 +150,13 @@ void hub_post_changeset(struct hub_writer *w, const struct hub_config *cfg,
  * since=0 (or form=state) pages through current record states instead of
  * history. Changes from device `skip_device` (may be NULL) are left out:
  * an agent has its own, and their answers. The last page carries
- * "models": `models` (the commit main points at; NULL: left out), so that
- * an agent asks for the model list only when it moved.
+ * "models": the commit main of the models repository in data directory
+ * `dir` points at (`dir` NULL: left out), so that an agent asks for the
+ * model list only when it moved.
  */
 void hub_get_changes(sqlite3 *db, const struct hub_principal *p, uint64_t since,
                      size_t limit, bool state_form, const char *skip_device,
-                     const char *models, struct hub_answer *out);
+                     const char *dir, struct hub_answer *out);
 
 /* GET /v1/conflicts: the conflict journal, scope-filtered. */
 /* GET /v1/conflicts?since=ID: the entries after ID, oldest first, at most

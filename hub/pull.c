@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "apply.h"
+#include "models_http.h"
 #include "ladder/db.h"
 
 /* ---- an answer built as text ----------------------------------------------
@@ -166,11 +167,11 @@ static int read_page(sqlite3 *db, sqlite3_stmt *st, bool state_form,
 
 void hub_get_changes(sqlite3 *db, const struct hub_principal *p, uint64_t since,
                      size_t limit, bool state_form, const char *skip_device,
-                     const char *models, struct hub_answer *out)
+                     const char *dir, struct hub_answer *out)
 {
     struct ldr_jsonbuf b;
     struct ldr_err err = {0};
-    char *sql;
+    char *sql, main[HUB_GIT_HEX + 1];
     sqlite3_stmt *st = NULL;
     uint64_t next = since;
     bool more = false;
@@ -199,9 +200,9 @@ void hub_get_changes(sqlite3 *db, const struct hub_principal *p, uint64_t since,
     puts_raw(&b,
              more ? "],\"more\":true,\"next\":" : "],\"more\":false,\"next\":");
     ldr_jsonbuf_uint(&b, next);
-    if (!more && models) {
+    if (!more && dir && hub_models_main(dir, main)) {
         puts_raw(&b, ",\"models\":");
-        ldr_jsonbuf_strings(&b, models);
+        ldr_jsonbuf_strings(&b, main);
     }
     puts_raw(&b, "}");
     if (rc)
