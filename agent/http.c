@@ -7,10 +7,10 @@
 #include <strings.h>
 
 #include <curl/curl.h>
-#include <libdeflate.h>
 #include <zlib.h>
 
 #include "ladder/err.h"
+#include "ladder/gzip.h"
 
 #define GZIP_OVER 1024 /* bodies smaller than this go uncompressed */
 #define HTTP_REPLY_MAX ((size_t)1 << 30) /* an answer inflates to at most */
@@ -297,38 +297,24 @@ void http_body_release(struct http_body *b)
     memset(b, 0, sizeof *b);
 }
 
-/* The gzip body of `r` inflated in place, in one call to libdeflate: one
- * gzip member whose trailer gives its size, as the hub sends. */
+/* The gzip body of `r` inflated in place: one gzip member whose trailer
+ * gives its size, as the hub sends. */
 static int unzip_reply(struct http_reply *r, struct ldr_err *err)
 {
-    const unsigned char *z = (const unsigned char *)r->body;
-    size_t size = r->len >= 18
-                      ? (size_t)z[r->len - 4] | (size_t)z[r->len - 3] << 8 |
-                            (size_t)z[r->len - 2] << 16 |
-                            (size_t)z[r->len - 1] << 24
-                      : 0;
-    struct libdeflate_decompressor *d = NULL;
-    size_t in = 0, out = 0;
-    char *plain = NULL;
+    char *plain;
+    size_t len;
+    int rc = ldr_gunzip(r->body, r->len, HTTP_REPLY_MAX, &plain, &len);
 
-    if (r->len >= 18 && size <= HTTP_REPLY_MAX && size / 1032 <= r->len &&
-        (plain = malloc(size + 1)) && (d = libdeflate_alloc_decompressor()) &&
-        (libdeflate_gzip_decompress_ex(d, r->body, r->len, plain, size, &in,
-                                       &out) != LIBDEFLATE_SUCCESS ||
-         in != r->len || out != size)) {
-        free(plain);
-        plain = NULL;
-    }
-    libdeflate_free_decompressor(d);
-    if (!plain)
+    if (rc == LDR_ENOMEM)
+        return ldr_err_set(err, rc, "out of memory");
+    if (rc)
         return ldr_err_set(err, LDR_EIO,
                            "the hub's answer of %zu bytes is not one whole "
                            "gzip member",
                            r->len);
-    plain[size] = '\0';
     free(r->body);
     r->body = plain;
-    r->len = size;
+    r->len = len;
     return 0;
 }
 

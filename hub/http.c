@@ -32,6 +32,7 @@
 
 #include "ladder/checkpoint.h"
 #include "ladder/err.h"
+#include "ladder/gzip.h"
 #include "ladder/hlc.h"
 #include "ladder/utf8.h"
 #include "ladder/uuid.h"
@@ -626,65 +627,29 @@ static bool body_take(struct hub_server *s, struct request *r, const char *data,
     return true;
 }
 
-/* The gzip body inflated by libdeflate, in one call, into a buffer of the
- * size its trailer gives: false when the trailer does not tell the truth
- * (then zlib's stream does it, bounded by the limit). */
-static bool unpack_whole(struct request *r, const unsigned char *packed,
-                         size_t n, size_t size)
-{
-    struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
-    size_t in = 0, out = 0;
-    enum libdeflate_result res = LIBDEFLATE_INSUFFICIENT_SPACE;
-
-    if (!d || !(r->body = malloc(size + 1))) {
-        libdeflate_free_decompressor(d);
-        r->oom = true;
-        return true;
-    }
-    r->cap = size;
-    res = libdeflate_gzip_decompress_ex(d, packed, n, r->body, size, &in, &out);
-    libdeflate_free_decompressor(d);
-    if (res == LIBDEFLATE_SUCCESS && out == size) {
-        r->len = out;
-        r->gzip_end = true;
-        r->bad_gzip = in != n; /* a second member or trailing bytes */
-        return true;
-    }
-    if (res == LIBDEFLATE_BAD_DATA) {
-        r->bad_gzip = true;
-        return true;
-    }
-    free(r->body);
-    r->body = NULL;
-    r->cap = 0;
-    return false;
-}
-
 /* Inflates the whole gzip body in place of its compressed bytes: in one
- * call when its trailer gives a size within the limit that deflate could
- * reach from n bytes, else (a cut or forged trailer, or over the limit)
- * through zlib's stream, which stops at the limit. */
+ * call (ldr_gunzip) when its trailer gives a size within the limit, else
+ * (a cut or forged trailer, or over the limit) through zlib's stream,
+ * which stops at the limit. */
 static void body_unpack(struct hub_server *s, struct request *r)
 {
-    const unsigned char *packed = (const unsigned char *)r->body;
-    size_t n = r->len, limit = s->opt.max_body + 1;
-    size_t size = n >= 18 ? (size_t)packed[n - 4] | (size_t)packed[n - 3] << 8 |
-                                (size_t)packed[n - 2] << 16 |
-                                (size_t)packed[n - 1] << 24
-                          : 0;
+    char *packed = r->body;
+    size_t n = r->len;
+    int rc = ldr_gunzip(packed, n, s->opt.max_body, &r->body, &r->len);
 
-    r->body = NULL;
-    r->len = r->cap = 0;
-    if (n < 18 || size >= limit || size / 1032 > n ||
-        !unpack_whole(r, packed, n, size)) {
+    r->cap = r->len;
+    r->gzip_end = rc == 0;
+    r->bad_gzip = rc == LDR_EINVAL;
+    r->oom = rc == LDR_ENOMEM;
+    if (rc == LDR_ETOOBIG) {
         if (inflateInit2(&r->z, 16 + MAX_WBITS) != Z_OK) {
             r->oom = true;
         } else {
-            body_inflate(r, (const char *)packed, n, limit);
+            body_inflate(r, packed, n, s->opt.max_body + 1);
             inflateEnd(&r->z);
         }
     }
-    free((void *)packed);
+    free(packed);
 }
 
 /* ---- routes ---- */
