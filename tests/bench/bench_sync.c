@@ -845,22 +845,6 @@ static void concurrent(struct run *r)
     free(p);
 }
 
-/* This process's resident set now, MiB: the floor of every child's
- * ru_maxrss, as a forked child starts with its parent's pages. */
-static double own_rss_mib(void)
-{
-    char line[256];
-    double kib = 0;
-    FILE *f = fopen("/proc/self/status", "r");
-
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "VmRSS: %lf", &kib) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return kib / 1024;
-}
-
 static void bench(struct run *r)
 {
     hub_init(r->model_file);
@@ -870,7 +854,7 @@ static void bench(struct run *r)
            "%zux%zu concurrent, %ld cpus, data in %s; bench_sync RSS "
            "%.1f MiB\n",
            hub.url, r->n, r->clients, r->client_docs,
-           sysconf(_SC_NPROCESSORS_ONLN), top, own_rss_mib());
+           sysconf(_SC_NPROCESSORS_ONLN), top, bench_status_mib(0, "VmRSS"));
     roster(r);
     pusher(r);
     push_initial(r);

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 json_t *bench_read_ndjson(const char *path, size_t n)
 {
@@ -22,18 +23,28 @@ json_t *bench_read_ndjson(const char *path, size_t n)
     return docs;
 }
 
-double bench_peak_rss_mib(pid_t pid)
+double bench_status_mib(pid_t pid, const char *field)
 {
     char path[64], line[256];
+    size_t n = strlen(field);
     double kib = 0;
     FILE *f;
 
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    if (pid)
+        snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    else
+        snprintf(path, sizeof path, "/proc/self/status");
     f = fopen(path, "r");
     while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "VmHWM: %lf", &kib) == 1)
+        if (strncmp(line, field, n) == 0 && line[n] == ':' &&
+            sscanf(line + n + 1, "%lf", &kib) == 1)
             break;
     if (f)
         fclose(f);
     return kib / 1024;
+}
+
+double bench_peak_rss_mib(pid_t pid)
+{
+    return bench_status_mib(pid, "VmHWM");
 }

@@ -11,6 +11,10 @@
  * it has fewer. */
 json_t *bench_read_ndjson(const char *path, size_t n);
 
+/* A memory line (VmRSS, VmHWM, ...) of /proc/PID/status, MiB; pid 0 is
+ * this process; 0 if unknown. */
+double bench_status_mib(pid_t pid, const char *field);
+
 /* Peak RSS (VmHWM) of process `pid`, MiB; 0 if unknown. */
 double bench_peak_rss_mib(pid_t pid);
 
