@@ -882,6 +882,75 @@ static void test_db__agent_confirmed_equal_to_state_is_dropped(void **state)
     sqlite3_close(db);
 }
 
+/* Hub migration 6 rebuilds the log and the records, which the conflict
+ * journal points to, on a connection with foreign keys on: every row, the
+ * log's sequence and the journal's link stay, and foreign keys are on
+ * again afterwards. */
+static void test_db__hub_rebuilt_log_keeps_rows_and_links(void **state)
+{
+    struct ldr_err err = {0};
+    sqlite3 *db = NULL;
+    char text[160];
+    int version = 0;
+
+    (void)state;
+    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL),
+        SQLITE_OK);
+    assert_int_equal(
+        ldr_db_migrate(db, LDR_DB_HUB, ldr_hub_migrations, 5, &version, &err),
+        0);
+    assert_int_equal(
+        ldr_db_exec(
+            db,
+            "BEGIN; " CHANGE("cs1", 0, HLC) CHANGESET("cs1") CONFLICT(
+                "seq, ",
+                "1, ") "COMMIT; "
+                       "UPDATE sqlite_sequence SET seq = 40 WHERE name = "
+                       "'changes'; "
+                       "INSERT INTO records (kind, id, rev, state, unit) "
+                       "VALUES "
+                       "('person', 'p1', 1, '{\"unit\":\"north\"}', 'north')",
+            "data at version 5", &err),
+        0);
+    if (ldr_db_migrate(db, LDR_DB_HUB, ldr_hub_migrations,
+                       ldr_hub_migration_count, &version, &err) != 0)
+        fail_msg("migrate: %s", err.msg);
+    query(db,
+          "SELECT group_concat(x, ' ') FROM (SELECT seq || ':' || record || "
+          "':' || changeset AS x FROM changes UNION ALL SELECT id || ':' || "
+          "unit || ':' || state FROM records UNION ALL SELECT seq || ':' || "
+          "path FROM conflicts)",
+          text, sizeof text);
+    assert_string_equal(text, "1:n1:cs1 p1:north:{\"unit\":\"north\"} 1:/text");
+    assert_int_equal(query_int(db, "PRAGMA foreign_keys"), 1);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE "
+                                   "name LIKE '%_new'"),
+                     0);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE "
+                                   "name = 'records_rev'"),
+                     1);
+    assert_int_equal(ldr_db_exec(db, "BEGIN; " CHANGE("cs2", 0, "'2'") "COMMIT",
+                                 "a change after", &err),
+                     LDR_EDB); /* hlc checked still */
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    assert_int_equal(ldr_db_exec(db,
+                                 "INSERT INTO changes (kind, record, device, "
+                                 "author, hlc, base, body, changeset, "
+                                 "change_index) VALUES ('note', 'n2', 'd1', "
+                                 "'li.wei', " HLC ", 0, '{}', 'cs1', 1)",
+                                 "a change after", &err),
+                     0);
+    assert_int_equal(query_int(db, "SELECT max(seq) FROM changes"), 41);
+    assert_int_equal(
+        ldr_db_exec(db, "DELETE FROM conflicts; " CONFLICT("seq, ", "99, "),
+                    "a conflict", &err),
+        LDR_EDB); /* the journal still points at the log */
+    assert_non_null(strstr(err.msg, "FOREIGN KEY"));
+    sqlite3_close(db);
+}
+
 #define DB_TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -905,6 +974,7 @@ int main(void)
         DB_TEST(test_db__concurrent_migrations_apply_each_step_once),
         DB_TEST(test_db__hub_scope_columns_from_values),
         DB_TEST(test_db__agent_confirmed_equal_to_state_is_dropped),
+        DB_TEST(test_db__hub_rebuilt_log_keeps_rows_and_links),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
