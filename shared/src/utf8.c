@@ -1,5 +1,7 @@
 #include "ladder/utf8.h"
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 size_t ldr_utf8_char(const char *str, size_t avail)
@@ -33,12 +35,27 @@ size_t ldr_utf8_char(const char *str, size_t avail)
     return n;
 }
 
+/* Whether the 8 bytes at `s` are all ASCII. */
+static bool ascii8(const char *s)
+{
+    uint64_t word;
+
+    memcpy(&word, s, sizeof word); /* one unaligned load */
+    return (word & 0x8080808080808080u) == 0;
+}
+
 size_t ldr_utf8_check(const char *s, size_t n)
 {
     size_t i = 0, len;
 
     while (i < n) {
-        if ((unsigned char)s[i] < 0x80) { /* the common case, kept cheap */
+        /* the common case, ASCII, eight bytes at a time: a change set is
+         * checked whole before it is parsed */
+        while (n - i >= 8 && ascii8(s + i))
+            i += 8;
+        if (i == n)
+            break;
+        if ((unsigned char)s[i] < 0x80) {
             i++;
             continue;
         }

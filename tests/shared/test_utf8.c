@@ -48,6 +48,45 @@ static void test_utf8__check_finds_the_first_bad_byte(void **state)
     assert_int_equal(ldr_utf8_check(bad, 6), 6);
 }
 
+/* The first bad byte, checked character by character. */
+static size_t slow_check(const char *s, size_t n)
+{
+    size_t i = 0, len;
+
+    while (i < n && (len = ldr_utf8_char(s + i, n - i)) > 0)
+        i += len;
+    return i;
+}
+
+/* Runs of ASCII long and short around characters good and bad, at every
+ * offset a word-at-a-time scan could skip past. */
+static void test_utf8__check_agrees_with_a_scan_by_character(void **state)
+{
+    static const char *const pieces[] = {
+        "a",    "\xe8\x83\xbd",     "\xed\xa0\x80",
+        "\xc3", "\xf0\x9f\x98\x80", "\x80"};
+    char buf[64];
+    unsigned seed = 12345;
+
+    (void)state;
+    for (int round = 0; round < 20000; round++) {
+        size_t n = 0;
+
+        while (n < 40) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned pick = (seed >> 16) % 24, k = pick < 18 ? 0 : pick - 18;
+            size_t len = strlen(pieces[k]);
+
+            memcpy(buf + n, pieces[k], len);
+            n += len;
+        }
+        for (size_t cut = 0; cut <= n; cut += 7)
+            if (ldr_utf8_check(buf, cut) != slow_check(buf, cut))
+                fail_msg("round %d, %zu bytes: %zu, want %zu", round, cut,
+                         ldr_utf8_check(buf, cut), slow_check(buf, cut));
+    }
+}
+
 static void test_utf8__cut_and_trim_keep_characters_whole(void **state)
 {
     static const char s[] = "ab能力"; /* 2 + 3 + 3 bytes */
@@ -72,6 +111,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_utf8__char_lengths_and_refusals),
         cmocka_unit_test(test_utf8__check_finds_the_first_bad_byte),
+        cmocka_unit_test(test_utf8__check_agrees_with_a_scan_by_character),
         cmocka_unit_test(test_utf8__cut_and_trim_keep_characters_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
