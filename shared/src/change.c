@@ -424,30 +424,44 @@ static int duplicate(struct parser *p, const struct ldr_op *a,
     return 0;
 }
 
+static int nested(struct parser *p, const struct ldr_op *op, const char *outer)
+{
+    char esc[LDR_ERR_MSG_MAX / 2];
+
+    ldr_jsonptr_escape(esc, sizeof esc, op->path);
+    ldr_utf8_trim(esc);
+    ldr_err_set(p->err, LDR_EINVAL,
+                "change %zu: %s%s: '%s' lies inside '%s', which this change "
+                "also writes; write one of them",
+                p->index, op->value ? "/set/" : "/unset", op->value ? esc : "",
+                op->path, outer);
+    return 0;
+}
+
 /*
  * Refuses a path inside another path of the same change ("/a" and "/a/b"):
- * the result would depend on the order they are applied in.
+ * the result would depend on the order they are applied in. In sorted
+ * order the paths that start with a given one follow it in a run, so the
+ * paths that are prefixes of the current one are a stack: one pass.
  */
-static int check_nesting(struct parser *p, const struct ldr_op *op)
+static int check_nesting(struct parser *p)
 {
-    char prefix[LDR_PATH_MAX + 1], esc[LDR_ERR_MSG_MAX / 2];
-    size_t n = strlen(op->path);
+    const struct ldr_change *c = p->change;
+    size_t open[LDR_PATH_MAX + 1], len[LDR_PATH_MAX + 1], n = 0;
 
-    for (size_t i = 1; i < n; i++) {
-        if (op->path[i] != '/')
-            continue;
-        memcpy(prefix, op->path, i);
-        prefix[i] = '\0';
-        if (!ldr_change_op(p->change, prefix))
-            continue;
-        ldr_jsonptr_escape(esc, sizeof esc, op->path);
-        ldr_utf8_trim(esc);
-        ldr_err_set(p->err, LDR_EINVAL,
-                    "change %zu: %s%s: '%s' lies inside '%s', which this "
-                    "change also writes; write one of them",
-                    p->index, op->value ? "/set/" : "/unset",
-                    op->value ? esc : "", op->path, prefix);
-        return 0;
+    for (size_t i = 0; i < c->nops; i++) {
+        const char *path = c->ops[i].path;
+
+        while (n > 0 &&
+               strncmp(path, c->ops[open[n - 1]].path, len[n - 1]) != 0)
+            n--;
+        for (size_t k = 0; k < n; k++)
+            if (path[len[k]] == '/')
+                return nested(p, &c->ops[i], c->ops[open[k]].path);
+        if (n <= LDR_PATH_MAX) { /* each entry is longer than the last */
+            open[n] = i;
+            len[n++] = strlen(path);
+        }
     }
     return 1;
 }
@@ -479,9 +493,8 @@ static int finish_change(struct parser *p)
     for (size_t i = 1; i < c->nops; i++)
         if (strcmp(c->ops[i - 1].path, c->ops[i].path) == 0)
             return duplicate(p, &c->ops[i - 1], &c->ops[i]);
-    for (size_t i = 0; i < c->nops; i++)
-        if (!check_nesting(p, &c->ops[i]))
-            return 0;
+    if (!check_nesting(p))
+        return 0;
     p->state = p->single ? IN_DONE : IN_CHANGES;
     p->member = M_NONE;
     p->index++;

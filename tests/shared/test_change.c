@@ -457,6 +457,9 @@ static const struct bad_case bad_cases[] = {
      "change 1: /unset: '/a/b' lies inside '/a', which this change also "
      "writes",
      NULL},
+    {"set path inside a set path, another between them",
+     SET2(CHG_SET(",\"set\":{\"/a\":1,\"/a.b\":2,\"/ab\":3,\"/a/b\":4}")),
+     LDR_EINVAL, "change 1: /set/~1a~1b: '/a/b' lies inside '/a'", NULL},
     {"unset path inside an unset path",
      SET2(CHG_SET(",\"unset\":[\"/x/y\",\"/x\"]")), LDR_EINVAL,
      "change 1: /unset: '/x/y' lies inside '/x'", NULL},
