@@ -384,7 +384,7 @@ static size_t *stamp_order(const struct ldr_record *rec)
  * placed (a path into an array leaf past its end) stays in the state but
  * is not shown.
  */
-json_t *ldr_record_value(const struct ldr_record *rec)
+static json_t *stamped_value(const struct ldr_record *rec)
 {
     size_t *order = stamp_order(rec);
     json_t *doc = json_object();
@@ -635,13 +635,26 @@ static void write_flat(struct ldr_jsonbuf *b, const struct vpath *p, size_t n)
     ldr_jsonbuf_add(b, "}", 1);
 }
 
-void ldr_record_write_value(struct ldr_jsonbuf *b, const struct ldr_record *rec)
-{
-    size_t nkeys = 0, nchars = 0;
+/* A record's paths split into keys, sorted key by key. */
+struct vpaths {
     struct vpath *p;
     struct vkey *keys;
     char *chars;
-    json_t *v;
+};
+
+static void vpaths_free(struct vpaths *v)
+{
+    free(v->p);
+    free(v->keys);
+    free(v->chars);
+}
+
+/* Splits and sorts the record's paths; true when none lies inside
+ * another. False as well when out of memory: the tree way then copes or
+ * fails. */
+static bool flat_fields(const struct ldr_record *rec, struct vpaths *v)
+{
+    size_t nkeys = 0, nchars = 0;
 
     for (size_t i = 0; i < rec->nfields; i++) {
         const char *path = rec->fields[i].path;
@@ -650,26 +663,96 @@ void ldr_record_write_value(struct ldr_jsonbuf *b, const struct ldr_record *rec)
         for (; *path; path++)
             nkeys += *path == '/';
     }
-    p = malloc((rec->nfields + 1) * sizeof *p);
-    keys = malloc((nkeys + 1) * sizeof *keys);
-    chars = malloc(nchars + 1);
-    if (p && keys && chars && split_paths(rec, p, keys, chars)) {
-        qsort(p, rec->nfields, sizeof *p, vpath_cmp);
-        if (flat_paths(p, rec->nfields)) {
-            write_flat(b, p, rec->nfields);
-            free(p);
-            free(keys);
-            free(chars);
-            return;
-        }
+    v->p = malloc((rec->nfields + 1) * sizeof *v->p);
+    v->keys = malloc((nkeys + 1) * sizeof *v->keys);
+    v->chars = malloc(nchars + 1);
+    if (!v->p || !v->keys || !v->chars ||
+        !split_paths(rec, v->p, v->keys, v->chars))
+        return false;
+    qsort(v->p, rec->nfields, sizeof *v->p, vpath_cmp);
+    return flat_paths(v->p, rec->nfields);
+}
+
+/* Sets `key` of `obj` to `v` (a new reference, taken even on failure). */
+static bool put_key(json_t *obj, const struct vkey *key, json_t *v)
+{
+    return v && json_object_setn_new_nocheck(obj, key->s, key->n, v) == 0;
+}
+
+/* The sorted fields as nested objects, opened and left as write_flat()
+ * writes them; `open` holds the objects below the top one. */
+static json_t *build_flat(const struct vpath *p, size_t n, json_t **open)
+{
+    json_t *doc = json_object();
+    const struct vpath *prev = NULL;
+    size_t depth = 0;
+
+    open[0] = doc;
+    for (size_t i = 0; doc && i < n; i++) {
+        const struct vpath *cur = &p[i];
+        const json_t *v = cur->f->value;
+        size_t common;
+
+        if (!v)
+            continue;
+        common = prev ? shared_keys(prev, cur,
+                                    (prev->n < cur->n ? prev->n : cur->n) - 1)
+                      : 0;
+        if (depth > common)
+            depth = common;
+        for (; depth < cur->n - 1; depth++)
+            if (!put_key(open[depth], &cur->keys[depth],
+                         open[depth + 1] = json_object()))
+                goto fail;
+        /* an array is copied, as stamped_value() does */
+        if (!put_key(open[depth], &cur->keys[depth],
+                     json_is_array(v) ? json_deep_copy(v)
+                                      : json_incref((json_t *)v)))
+            goto fail;
+        prev = cur;
     }
-    free(p);
-    free(keys);
-    free(chars);
+    return doc;
+fail:
+    json_decref(doc);
+    return NULL;
+}
+
+/* When no path lies inside another (tombstones count), every field is a
+ * leaf of plain nested objects in any stamp order: built from the sorted
+ * paths, without parsing each as a pointer from the top. */
+json_t *ldr_record_value(const struct ldr_record *rec)
+{
+    struct vpaths v;
+    json_t *doc = NULL, *small[16], **open = small;
+    size_t depth = 0;
+    bool flat = flat_fields(rec, &v);
+
+    for (size_t i = 0; flat && i < rec->nfields; i++)
+        if (v.p[i].n > depth)
+            depth = v.p[i].n;
+    if (flat && (depth <= 16 || (open = malloc(depth * sizeof *open))))
+        doc = build_flat(v.p, rec->nfields, open);
+    if (open != small)
+        free(open);
+    vpaths_free(&v);
+    return flat ? doc : stamped_value(rec);
+}
+
+void ldr_record_write_value(struct ldr_jsonbuf *b, const struct ldr_record *rec)
+{
+    struct vpaths v;
+    json_t *doc;
+
+    if (flat_fields(rec, &v)) {
+        write_flat(b, v.p, rec->nfields);
+        vpaths_free(&v);
+        return;
+    }
+    vpaths_free(&v);
     /* nested paths (or no memory for the fast way): through a tree */
-    v = ldr_record_value(rec);
-    ldr_jsonbuf_value(b, v, true);
-    json_decref(v);
+    doc = stamped_value(rec);
+    ldr_jsonbuf_value(b, doc, true);
+    json_decref(doc);
 }
 
 int ldr_record_write(struct ldr_jsonbuf *b, const struct ldr_record *rec)
