@@ -397,6 +397,16 @@ static int op_cmp(const void *a, const void *b)
                   ((const struct ldr_op *)b)->path);
 }
 
+/* Sorts the ops by path; those ldr_change_write() wrote are sorted. */
+static void sort_ops(struct ldr_change *c)
+{
+    for (size_t i = 1; i < c->nops; i++)
+        if (op_cmp(&c->ops[i - 1], &c->ops[i]) > 0) {
+            qsort(c->ops, c->nops, sizeof *c->ops, op_cmp);
+            return;
+        }
+}
+
 const struct ldr_op *ldr_change_op(const struct ldr_change *c, const char *path)
 {
     struct ldr_op key = {(char *)path, NULL};
@@ -489,7 +499,7 @@ static int finish_change(struct parser *p)
         return fail(p, LDR_EINVAL,
                     "a change must set or unset at least one field");
     }
-    qsort(c->ops, c->nops, sizeof *c->ops, op_cmp);
+    sort_ops(c);
     for (size_t i = 1; i < c->nops; i++)
         if (strcmp(c->ops[i - 1].path, c->ops[i].path) == 0)
             return duplicate(p, &c->ops[i - 1], &c->ops[i]);

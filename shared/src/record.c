@@ -669,7 +669,13 @@ static bool flat_fields(const struct ldr_record *rec, struct vpaths *v)
     if (!v->p || !v->keys || !v->chars ||
         !split_paths(rec, v->p, v->keys, v->chars))
         return false;
-    qsort(v->p, rec->nfields, sizeof *v->p, vpath_cmp);
+    /* fields are sorted by path, which is key by key but where a key
+     * holds a byte below '/' ("a-b" before "a/..."): sort only then */
+    for (size_t i = 1; i < rec->nfields; i++)
+        if (vpath_cmp(&v->p[i - 1], &v->p[i]) > 0) {
+            qsort(v->p, rec->nfields, sizeof *v->p, vpath_cmp);
+            break;
+        }
     return flat_paths(v->p, rec->nfields);
 }
 
