@@ -806,7 +806,7 @@ static json_t *query_list(struct store *s, const struct args *a)
     if (sqlite3_prepare_v2(
             s->db,
             "SELECT id, value FROM records WHERE kind = 'assessment' AND "
-            "(?1 IS NULL OR json_extract(value, '$.subject') = ?1) AND "
+            "(?1 IS NULL OR subject = ?1) AND "
             "(?2 IS NULL OR json_extract(value, '$.state') = ?2) "
             "ORDER BY json_extract(value, '$.created'), id",
             -1, &st, NULL) != SQLITE_OK) {

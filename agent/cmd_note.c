@@ -183,7 +183,7 @@ static json_t *query_notes(struct store *s, const struct note_opts *o)
     if (sqlite3_prepare_v2(
             s->db,
             "SELECT id, value FROM records WHERE kind = 'note' AND "
-            "(?1 IS NULL OR json_extract(value, '$.subject') = ?1) AND "
+            "(?1 IS NULL OR subject = ?1) AND "
             "(?2 = 0 OR json_extract(value, '$.done') IS NULL) "
             "ORDER BY json_extract(value, '$.due') IS NULL, "
             "json_extract(value, '$.due'), json_extract(value, '$.created') "

@@ -245,7 +245,7 @@ static json_t *about(struct store *s, const char *kind, const char *subject,
 
     if (sqlite3_prepare_v2(s->db,
                            "SELECT id, value FROM records WHERE kind = ?1 "
-                           "AND json_extract(value, '$.subject') = ?2 "
+                           "AND subject = ?2 "
                            "ORDER BY json_extract(value, '$.created')",
                            -1, &st, NULL) != SQLITE_OK)
         return list;

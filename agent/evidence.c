@@ -111,7 +111,7 @@ static int load_submitted(struct evidence *e, struct store *s,
 {
     static const char sql[] =
         "SELECT id, value, state FROM records WHERE kind = 'assessment' "
-        "AND json_extract(value, '$.subject') = ?1 "
+        "AND subject = ?1 "
         "AND json_extract(value, '$.state') = 'submitted' "
         "AND (?2 IS NULL OR json_extract(value, '$.model') = ?2)";
     size_t cap = 0;
@@ -142,7 +142,7 @@ static long count_drafts(struct store *s, const char *subject,
 {
     static const char sql[] =
         "SELECT count(*) FROM records WHERE kind = 'assessment' "
-        "AND json_extract(value, '$.subject') = ?1 "
+        "AND subject = ?1 "
         "AND json_extract(value, '$.state') = 'draft' "
         "AND (?2 IS NULL OR json_extract(value, '$.model') = ?2)";
     sqlite3_stmt *st;

@@ -553,10 +553,12 @@ static int make_change(struct ldr_change *out, const struct store *s,
  * agent/sync.c) is written out before the state moves on. */
 static const char UPDATE_RECORD[] =
     "UPDATE records SET confirmed = CASE WHEN confirmed IS NULL AND rev > 0 "
-    "THEN state ELSE confirmed END, state = ?3, value = ?4, updated_at = "
-    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE kind = ?1 AND id = ?2";
-static const char INSERT_RECORD[] =
-    "INSERT INTO records (kind, id, state, value) VALUES (?1, ?2, ?3, ?4)";
+    "THEN state ELSE confirmed END, state = ?3, value = ?4, subject = ?5, "
+    "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE kind = ?1 AND "
+    "id = ?2";
+static const char INSERT_RECORD[] = "INSERT INTO records (kind, id, state, "
+                                    "value, subject) VALUES (?1, ?2, ?3, ?4, "
+                                    "?5)";
 
 static int save_record(struct store *s, const struct ldr_record *rec,
                        const json_t *value, bool exists, struct ldr_err *err)
@@ -575,6 +577,9 @@ static int save_record(struct store *s, const struct ldr_record *rec,
         sqlite3_bind_text(st, 2, rec->id, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, state, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, text, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5,
+                          json_string_value(json_object_get(value, "subject")),
+                          -1, SQLITE_STATIC);
         rc = sqlite3_step(st);
         sqlite3_reset(st);
     }

@@ -162,10 +162,10 @@ static void release_row(struct row *r)
 }
 
 static const char SAVE_ROW[] =
-    "INSERT INTO records (kind, id, rev, confirmed, state, value) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (kind, id) DO UPDATE SET "
-    "rev = ?3, confirmed = ?4, state = ?5, value = ?6, updated_at = "
-    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+    "INSERT INTO records (kind, id, rev, confirmed, state, value, subject) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (kind, id) DO UPDATE "
+    "SET rev = ?3, confirmed = ?4, state = ?5, value = ?6, subject = ?7, "
+    "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
 /* A pulled record pinning a model version this laptop lacks notes it. */
 static const char WANT_MODEL[] =
@@ -226,6 +226,8 @@ static int save_texts(struct store *s, const struct ldr_record *view,
             sqlite3_bind_text(st, 4, conf, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 5, state, (int)len, SQLITE_STATIC);
         sqlite3_bind_text(st, 6, value, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 7, field_text(view, "/subject"), -1,
+                          SQLITE_STATIC);
         rc = sqlite3_step(st);
         sqlite3_reset(st);
     }

@@ -173,6 +173,7 @@ static const struct {
     {LDR_DB_AGENT, "records", "confirmed"},
     {LDR_DB_AGENT, "records", "state"},
     {LDR_DB_AGENT, "records", "value"},
+    {LDR_DB_AGENT, "records", "subject"},
     {LDR_DB_AGENT, "outbox", "seq"},
     {LDR_DB_AGENT, "outbox", "change"},
     {LDR_DB_AGENT, "outbox", "status"},
@@ -625,8 +626,8 @@ static const struct {
      "VALUES ('note', 'n1', '{}', '{}');",
      0},
     {LDR_DB_AGENT,
-     "INSERT INTO records (kind, id, state, value) "
-     "VALUES ('note', 'n2', '{', '{}');",
+     "INSERT INTO records (kind, id, rev, state, value) "
+     "VALUES ('note', 'n2', -1, '{}', '{}');",
      LDR_EDB},
     {LDR_DB_AGENT, "INSERT INTO meta VALUES ('cursor', 'x', 1);", LDR_EDB},
     {LDR_DB_AGENT, "INSERT INTO meta VALUES ('cursor', 42);", 0},
@@ -951,6 +952,48 @@ static void test_db__hub_rebuilt_log_keeps_rows_and_links(void **state)
     sqlite3_close(db);
 }
 
+/* Agent migration 5 keeps every record and fills its subject column from
+ * the value's /subject when that is text; the index by subject reads it. */
+static void test_db__agent_subject_column_from_values(void **state)
+{
+    struct ldr_err err = {0};
+    sqlite3 *db = NULL;
+    char text[160];
+    int version = 0;
+
+    (void)state;
+    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    assert_int_equal(ldr_db_migrate(db, LDR_DB_AGENT, ldr_agent_migrations, 4,
+                                    &version, &err),
+                     0);
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "INSERT INTO records (kind, id, rev, confirmed, state, "
+                     "value) VALUES"
+                     " ('assessment', 'a', 4, NULL, '{\"x\":1}', "
+                     "'{\"subject\":\"e1\"}'),"
+                     " ('note', 'b', 0, '{}', '{\"x\":2}', '{\"subject\":7}'),"
+                     " ('person', 'c', 5, NULL, '{\"x\":3}', "
+                     "'{\"unit\":\"north\"}')",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    if (ldr_db_migrate(db, LDR_DB_AGENT, ldr_agent_migrations,
+                       ldr_agent_migration_count, &version, &err) != 0)
+        fail_msg("migrate: %s", err.msg);
+    query(db,
+          "SELECT group_concat(id || ':' || rev || ':' || ifnull(confirmed, "
+          "'-') || ':' || state || ':' || ifnull(subject, '-'), ' ') FROM "
+          "(SELECT * FROM records ORDER BY id)",
+          text, sizeof text);
+    assert_string_equal(text, "a:4:-:{\"x\":1}:e1 b:0:{}:{\"x\":2}:- "
+                              "c:5:-:{\"x\":3}:-");
+    query(db, "SELECT sql FROM sqlite_master WHERE name = 'records_subject'",
+          text, sizeof text);
+    assert_string_equal(text, "CREATE INDEX records_subject ON records (kind, "
+                              "subject)");
+    sqlite3_close(db);
+}
+
 #define DB_TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -975,6 +1018,7 @@ int main(void)
         DB_TEST(test_db__hub_scope_columns_from_values),
         DB_TEST(test_db__agent_confirmed_equal_to_state_is_dropped),
         DB_TEST(test_db__hub_rebuilt_log_keeps_rows_and_links),
+        DB_TEST(test_db__agent_subject_column_from_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
