@@ -107,10 +107,9 @@ static bool word_needs_escape(uint64_t w)
            HIGHS;
 }
 
-/* How many bytes from `p` are plain, 8 at a time while it lasts. */
-static size_t plain_run(const unsigned char *p, const unsigned char *end)
+size_t ldr_json_plain_len(const char *s, size_t n)
 {
-    const unsigned char *q = p;
+    const unsigned char *p = (const unsigned char *)s, *q = p, *end = p + n;
     uint64_t w;
 
     while (end - q >= 8) {
@@ -162,7 +161,7 @@ void ldr_jsonbuf_string(struct ldr_jsonbuf *b, const char *s, size_t n)
 
     ldr_jsonbuf_add(b, "\"", 1);
     while (p < end) {
-        size_t run = plain_run(p, end);
+        size_t run = ldr_json_plain_len((const char *)p, (size_t)(end - p));
 
         ldr_jsonbuf_add(b, (const char *)p, run);
         p += run;

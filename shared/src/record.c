@@ -563,8 +563,9 @@ static size_t shared_keys(const struct vpath *a, const struct vpath *b,
     return i;
 }
 
-/* Splits each path into keys (into `keys`, their bytes into `chars`);
- * false for a path that is not plain "/key/key" with "~0" and "~1". */
+/* Splits each path into keys: a key points into its path, or into
+ * `chars` where it had to be unescaped; false for a path that is not
+ * plain "/key/key" with "~0" and "~1". */
 static bool split_paths(const struct ldr_record *rec, struct vpath *p,
                         struct vkey *keys, char *chars)
 {
@@ -573,13 +574,20 @@ static bool split_paths(const struct ldr_record *rec, struct vpath *p,
 
         p[i] = (struct vpath){&rec->fields[i], keys, 0};
         while (*s == '/') {
-            keys->s = chars;
-            for (s++; *s && *s != '/'; s++) {
-                if (*s == '~' && s[1] != '0' && s[1] != '1')
-                    return false;
-                *chars++ = *s != '~' ? *s : *++s == '1' ? '/' : '~';
+            size_t n = strcspn(++s, "/~");
+
+            keys->s = s;
+            keys->n = n;
+            s += n;
+            if (*s == '~') { /* the whole key again, unescaped */
+                keys->s = chars;
+                for (s -= n; *s && *s != '/'; s++) {
+                    if (*s == '~' && s[1] != '0' && s[1] != '1')
+                        return false;
+                    *chars++ = *s != '~' ? *s : *++s == '1' ? '/' : '~';
+                }
+                keys->n = (size_t)(chars - keys->s);
             }
-            keys->n = (size_t)(chars - keys->s);
             keys++;
             p[i].n++;
         }
@@ -654,17 +662,12 @@ static void vpaths_free(struct vpaths *v)
  * fails. */
 static bool flat_fields(const struct ldr_record *rec, struct vpaths *v)
 {
-    size_t nkeys = 0, nchars = 0;
+    size_t nchars = 0; /* bounds the keys too: each starts with a '/' */
 
-    for (size_t i = 0; i < rec->nfields; i++) {
-        const char *path = rec->fields[i].path;
-
-        nchars += strlen(path);
-        for (; *path; path++)
-            nkeys += *path == '/';
-    }
+    for (size_t i = 0; i < rec->nfields; i++)
+        nchars += strlen(rec->fields[i].path);
     v->p = malloc((rec->nfields + 1) * sizeof *v->p);
-    v->keys = malloc((nkeys + 1) * sizeof *v->keys);
+    v->keys = malloc((nchars + 1) * sizeof *v->keys);
     v->chars = malloc(nchars + 1);
     if (!v->p || !v->keys || !v->chars ||
         !split_paths(rec, v->p, v->keys, v->chars))
@@ -944,15 +947,13 @@ static json_t *jansson_value(struct text *t)
 static bool plain_string(struct text *t, const char **s, size_t *n)
 {
     const char *q = t->p + 1;
-    unsigned char high = 0; /* ASCII needs no UTF-8 check */
 
     if (t->p == t->end || *t->p != '"')
         return false;
-    while (q < t->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
-        high |= (unsigned char)*q++;
+    q += ldr_json_plain_len(q, (size_t)(t->end - q));
     if (q == t->end || *q != '"' ||
-        ((high & 0x80) && ldr_utf8_check(t->p + 1, (size_t)(q - t->p - 1)) !=
-                              (size_t)(q - t->p - 1)))
+        ldr_utf8_check(t->p + 1, (size_t)(q - t->p - 1)) !=
+            (size_t)(q - t->p - 1))
         return false;
     *s = t->p + 1;
     *n = (size_t)(q - t->p - 1);

@@ -38,6 +38,10 @@ char *ldr_jsonbuf_detach(struct ldr_jsonbuf *b, size_t *len_out);
 void ldr_jsonbuf_add(struct ldr_jsonbuf *b, const char *s, size_t n);
 void ldr_jsonbuf_adds(struct ldr_jsonbuf *b, const char *s);
 
+/* How many of the `n` bytes at `s` stand for themselves inside a JSON
+ * string: up to the first control character, '"' or '\'. */
+size_t ldr_json_plain_len(const char *s, size_t n);
+
 /* A JSON string of `n` bytes of UTF-8, quoted and escaped as Jansson
  * escapes it ("\n", "\u001F"; "/" and non-ASCII as they are). */
 void ldr_jsonbuf_string(struct ldr_jsonbuf *b, const char *s, size_t n);
