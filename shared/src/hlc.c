@@ -191,8 +191,13 @@ void ldr_hlc_format(char out[LDR_HLC_TEXT_LEN + 1], struct ldr_hlc hlc)
         hlc.ms = LDR_HLC_MS_MAX;
     if (hlc.counter > LDR_HLC_COUNTER_MAX)
         hlc.counter = LDR_HLC_COUNTER_MAX;
-    snprintf(out, LDR_HLC_TEXT_LEN + 1, "%013llu-%05u",
-             (unsigned long long)hlc.ms, hlc.counter);
+    /* "%013llu-%05u" by hand: stamps are written for every change */
+    out[LDR_HLC_TEXT_LEN] = '\0';
+    for (int i = LDR_HLC_TEXT_LEN - 1; i > 13; i--, hlc.counter /= 10)
+        out[i] = (char)('0' + hlc.counter % 10);
+    out[13] = '-';
+    for (int i = 12; i >= 0; i--, hlc.ms /= 10)
+        out[i] = (char)('0' + hlc.ms % 10);
 }
 
 static bool well_formed(const char *text)

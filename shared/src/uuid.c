@@ -76,19 +76,12 @@ int ldr_uuid_v7(char out[LDR_UUID_LEN + 1], struct ldr_err *err)
     return 0;
 }
 
-void ldr_uuid_v7_from(char out[LDR_UUID_LEN + 1], uint64_t ms,
-                      const uint8_t rand[10])
+/* The 16 bytes as text, 8-4-4-4-12 hex digits. */
+static void uuid_text(char out[LDR_UUID_LEN + 1], const uint8_t b[16])
 {
     static const char hex[] = "0123456789abcdef";
-    uint8_t b[16];
     char *p = out;
 
-    for (int i = 0; i < 6; i++)
-        b[i] = (uint8_t)(ms >> (40 - 8 * i));
-    b[6] = (uint8_t)(0x70 | (rand[0] & 0x0f));
-    b[7] = rand[1];
-    b[8] = (uint8_t)(0x80 | (rand[2] & 0x3f));
-    memcpy(b + 9, rand + 3, 7);
     for (int i = 0; i < 16; i++) {
         if (i == 4 || i == 6 || i == 8 || i == 10)
             *p++ = '-';
@@ -96,6 +89,20 @@ void ldr_uuid_v7_from(char out[LDR_UUID_LEN + 1], uint64_t ms,
         *p++ = hex[b[i] & 0x0f];
     }
     *p = '\0';
+}
+
+void ldr_uuid_v7_from(char out[LDR_UUID_LEN + 1], uint64_t ms,
+                      const uint8_t rand[10])
+{
+    uint8_t b[16];
+
+    for (int i = 0; i < 6; i++)
+        b[i] = (uint8_t)(ms >> (40 - 8 * i));
+    b[6] = (uint8_t)(0x70 | (rand[0] & 0x0f));
+    b[7] = rand[1];
+    b[8] = (uint8_t)(0x80 | (rand[2] & 0x3f));
+    memcpy(b + 9, rand + 3, 7);
+    uuid_text(out, b);
 }
 
 static bool is_dash_pos(int i)
@@ -165,9 +172,5 @@ void ldr_uuid_v8_name(char out[LDR_UUID_LEN + 1], const char *name, size_t len)
     ldr_fnv1a128(b, name, len);
     b[6] = (uint8_t)((b[6] & 0x0f) | 0x80); /* version 8 */
     b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* RFC 9562 variant */
-    snprintf(out, LDR_UUID_LEN + 1,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-             "%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
-             b[11], b[12], b[13], b[14], b[15]);
+    uuid_text(out, b);
 }
