@@ -856,11 +856,13 @@ static int merge_state(struct store *s, struct ldr_record *hub,
     return rc;
 }
 
-/* ---- a page of states, read from its text --------------------------------
+/* ---- a page, read from its text ------------------------------------------
  *
- * {"items": [{"kind", "record", "state"}, ...], "more", "next"}, in any
- * order: each state is parsed straight into a record (ldr_record_parse),
- * as a Jansson tree of the whole page cost more than the merge.
+ * {"items": [...], "more", "next", "models"}, in any order; an item is
+ * {"kind", "record", "state"} in state form, {"seq", "change"} in changes
+ * form. Each state or change is parsed straight from the page's text
+ * (ldr_record_parse, ldr_change_parse), as a Jansson tree of the whole
+ * page cost more than the merge.
  */
 
 struct scan {
@@ -890,6 +892,31 @@ static json_t *scan_value(struct scan *sc)
     if (v)
         sc->p += e.position;
     return v;
+}
+
+/* Skips an array or object without building it. */
+static bool scan_skip(struct scan *sc)
+{
+    int depth = 0;
+
+    scan_eat(sc, ' ');
+    if (sc->p == sc->end || (*sc->p != '[' && *sc->p != '{'))
+        return false;
+    for (; sc->p < sc->end; sc->p++) {
+        if (*sc->p == '"') {
+            while (++sc->p < sc->end && *sc->p != '"')
+                if (*sc->p == '\\' && sc->p + 1 < sc->end)
+                    sc->p++;
+            if (sc->p == sc->end)
+                return false;
+        } else if (*sc->p == '[' || *sc->p == '{')
+            depth++;
+        else if ((*sc->p == ']' || *sc->p == '}') && --depth == 0) {
+            sc->p++;
+            return true;
+        }
+    }
+    return false;
 }
 
 /* A string of fewer than `cap` bytes into `out`: plain ASCII directly,
@@ -968,74 +995,6 @@ static int scan_item(struct scan *sc, struct ldr_record *hub, const char **text,
     return rc;
 }
 
-static int merge_items(struct store *s, struct scan *sc, struct sync_stats *st,
-                       struct ldr_err *err)
-{
-    int rc = 0;
-
-    if (!scan_eat(sc, '['))
-        return not_a_page(err);
-    if (scan_eat(sc, ']'))
-        return 0;
-    do {
-        struct ldr_record hub;
-        const char *text = NULL;
-        size_t len = 0;
-
-        rc = scan_item(sc, &hub, &text, &len, err);
-        if (rc == 0)
-            rc = merge_state(s, &hub, text, len, err);
-        ldr_record_release(&hub);
-        st->pulled++;
-    } while (rc == 0 && scan_eat(sc, ','));
-    return rc ? rc : scan_eat(sc, ']') ? 0 : not_a_page(err);
-}
-
-/* A page's members; items are merged as they come. */
-/* The hub's "models" (the commit its model list is at), as a page ends. */
-static void take_models(char models[SYNC_MODELS_TAG], const json_t *v)
-{
-    const char *tag = json_string_value(v);
-
-    if (tag && strlen(tag) < SYNC_MODELS_TAG)
-        memcpy(models, tag, strlen(tag) + 1);
-}
-
-static int scan_page(struct store *s, struct scan *sc, bool *more,
-                     json_int_t *next, char models[SYNC_MODELS_TAG],
-                     struct sync_stats *st, struct ldr_err *err)
-{
-    bool has_items = false;
-    char key[16];
-    int rc = 0;
-
-    if (!scan_eat(sc, '{'))
-        return not_a_page(err);
-    do {
-        json_t *v = NULL;
-
-        if (!scan_text(sc, key, sizeof key) || !scan_eat(sc, ':'))
-            return not_a_page(err);
-        if (strcmp(key, "items") == 0 && !has_items) {
-            has_items = true;
-            rc = merge_items(s, sc, st, err);
-            continue;
-        }
-        if (!(v = scan_value(sc)))
-            return not_a_page(err);
-        if (strcmp(key, "more") == 0)
-            *more = json_is_true(v);
-        else if (strcmp(key, "next") == 0)
-            *next = json_integer_value(v);
-        else if (strcmp(key, "models") == 0)
-            take_models(models, v);
-        json_decref(v);
-    } while (rc == 0 && scan_eat(sc, ','));
-    if (rc == 0 && (!scan_eat(sc, '}') || !has_items))
-        rc = not_a_page(err);
-    return rc;
-}
-
 /* The hub's seq of this laptop's change to `kind`/`record` stamped `hlc`;
  * 0 if the hub has not accepted it. */
 static sqlite3_int64 own_seq(struct store *s, const char *kind,
@@ -1080,44 +1039,34 @@ static void number_own_writes(struct store *s, struct ldr_record *view)
 }
 
 /* A page item in changes form: one accepted change and its seq. */
-static int merge_change(struct store *s, const json_t *item, size_t *conflicts,
+static int merge_change(struct store *s, json_int_t seq,
+                        const struct ldr_change *ch, size_t *conflicts,
                         struct ldr_err *err)
 {
-    json_int_t seq = json_integer_value(json_object_get(item, "seq"));
     struct conflict_ctx cc = {s, conflicts};
-    struct ldr_change ch = {0};
     struct ldr_err ignored = {0};
     struct row r;
-    int rc = ldr_change_from_json(&ch, json_object_get(item, "change"), 0, NULL,
-                                  err);
+    int rc;
 
-    if (rc)
-        return ldr_err_prefix(err, "the hub sent a bad change: ");
-    if (seq <= 0) {
-        ldr_change_release(&ch);
+    if (seq <= 0)
         return ldr_err_set(err, LDR_EINVAL,
-                           "the hub sent a change without "
-                           "seq");
-    }
+                           "the hub sent a change without seq");
     /* our own change, whose answer is stored: the view has it already,
      * and the outbox keeps it for rebuilding (sync_rebuild) */
-    if (strcmp(ch.device, s->device) == 0 &&
-        own_seq(s, ch.kind, ch.record, ch.hlc) == seq) {
-        ldr_change_release(&ch);
+    if (strcmp(ch->device, s->device) == 0 &&
+        own_seq(s, ch->kind, ch->record, ch->hlc) == seq)
         return 0;
-    }
     /* later local stamps sort after what was seen; the hub has checked
      * the future bound already */
-    ldr_clock_recv(&s->clock, ch.hlc, NULL, &ignored);
-    rc = load_row(s, &r, ch.kind, ch.record, err);
+    ldr_clock_recv(&s->clock, ch->hlc, NULL, &ignored);
+    rc = load_row(s, &r, ch->kind, ch->record, err);
     if (rc == 0)
         number_own_writes(s, &r.view);
     if (rc == 0)
-        rc =
-            ldr_record_apply(&r.confirmed, &ch, (uint64_t)seq, NULL, NULL, err);
+        rc = ldr_record_apply(&r.confirmed, ch, (uint64_t)seq, NULL, NULL, err);
     if (rc == 0)
-        rc = ldr_record_apply(&r.view, &ch, (uint64_t)seq, on_conflict, &cc,
-                              err);
+        rc =
+            ldr_record_apply(&r.view, ch, (uint64_t)seq, on_conflict, &cc, err);
     if (rc == 0) {
         r.has_confirmed = true;
         if ((uint64_t)seq > r.rev)
@@ -1125,7 +1074,73 @@ static int merge_change(struct store *s, const json_t *item, size_t *conflicts,
         rc = save_row(s, &r, err);
     }
     release_row(&r);
+    return rc;
+}
+
+/* One item of a change page, {"seq", "change"} in any order: the change
+ * is parsed from its text where it lies in the page (ldr_change_parse),
+ * without a tree of the page. The caller releases `ch`. */
+static int scan_change_item(struct scan *sc, json_int_t *seq,
+                            struct ldr_change *ch, struct ldr_err *err)
+{
+    bool has_change = false;
+    char key[16];
+    int rc = 0;
+
+    *seq = 0;
+    if (!scan_eat(sc, '{'))
+        return not_a_page(err);
+    do {
+        const char *start;
+        json_t *v = NULL;
+
+        if (!scan_text(sc, key, sizeof key) || !scan_eat(sc, ':'))
+            return not_a_page(err);
+        scan_eat(sc, ' ');
+        start = sc->p;
+        if (strcmp(key, "change") == 0 && !has_change) {
+            has_change = true;
+            rc = !scan_skip(sc) ? not_a_page(err)
+                 : ldr_change_parse(ch, start, (size_t)(sc->p - start), 0, NULL,
+                                    err)
+                     ? ldr_err_prefix(err, "the hub sent a bad change: ")
+                     : 0;
+        } else if (!(v = scan_value(sc))) {
+            rc = not_a_page(err);
+        } else if (strcmp(key, "seq") == 0) {
+            *seq = json_is_integer(v) ? json_integer_value(v) : 0;
+        }
+        json_decref(v);
+    } while (rc == 0 && scan_eat(sc, ','));
+    if (rc == 0 && (!scan_eat(sc, '}') || !has_change))
+        rc = not_a_page(err);
+    return rc;
+}
+
+static int merge_change_item(struct store *s, struct scan *sc,
+                             struct sync_stats *st, struct ldr_err *err)
+{
+    struct ldr_change ch = {0};
+    json_int_t seq;
+    int rc = scan_change_item(sc, &seq, &ch, err);
+
+    if (rc == 0)
+        rc = merge_change(s, seq, &ch, &st->conflicts, err);
     ldr_change_release(&ch);
+    return rc;
+}
+
+static int merge_state_item(struct store *s, struct scan *sc,
+                            struct ldr_err *err)
+{
+    struct ldr_record hub;
+    const char *text = NULL;
+    size_t len = 0;
+    int rc = scan_item(sc, &hub, &text, &len, err);
+
+    if (rc == 0)
+        rc = merge_state(s, &hub, text, len, err);
+    ldr_record_release(&hub);
     return rc;
 }
 
@@ -1138,39 +1153,77 @@ static uint64_t meta_uint(struct store *s, const char *key)
     return n;
 }
 
-static int merge_state_page(struct store *s, const struct http_reply *r,
-                            bool *more, json_int_t *next,
-                            char models[SYNC_MODELS_TAG], struct sync_stats *st,
-                            struct ldr_err *err)
+static int merge_items(struct store *s, struct scan *sc, bool state_form,
+                       struct sync_stats *st, struct ldr_err *err)
+{
+    int rc = 0;
+
+    if (!scan_eat(sc, '['))
+        return not_a_page(err);
+    if (scan_eat(sc, ']'))
+        return 0;
+    do {
+        rc = state_form ? merge_state_item(s, sc, err)
+                        : merge_change_item(s, sc, st, err);
+        st->pulled++;
+    } while (rc == 0 && scan_eat(sc, ','));
+    return rc ? rc : scan_eat(sc, ']') ? 0 : not_a_page(err);
+}
+
+/* The hub's "models" (the commit its model list is at), as a page ends. */
+static void take_models(char models[SYNC_MODELS_TAG], const json_t *v)
+{
+    const char *tag = json_string_value(v);
+
+    if (tag && strlen(tag) < SYNC_MODELS_TAG)
+        memcpy(models, tag, strlen(tag) + 1);
+}
+
+/* A page's members; items are merged as they come. */
+static int scan_page(struct store *s, struct scan *sc, bool state_form,
+                     bool *more, json_int_t *next, char models[SYNC_MODELS_TAG],
+                     struct sync_stats *st, struct ldr_err *err)
+{
+    bool has_items = false;
+    char key[16];
+    int rc = 0;
+
+    if (!scan_eat(sc, '{'))
+        return not_a_page(err);
+    do {
+        json_t *v = NULL;
+
+        if (!scan_text(sc, key, sizeof key) || !scan_eat(sc, ':'))
+            return not_a_page(err);
+        if (strcmp(key, "items") == 0 && !has_items) {
+            has_items = true;
+            rc = merge_items(s, sc, state_form, st, err);
+            continue;
+        }
+        if (!(v = scan_value(sc)))
+            return not_a_page(err);
+        if (strcmp(key, "more") == 0)
+            *more = json_is_true(v);
+        else if (strcmp(key, "next") == 0)
+            *next = json_integer_value(v);
+        else if (strcmp(key, "models") == 0)
+            take_models(models, v);
+        json_decref(v);
+    } while (rc == 0 && scan_eat(sc, ','));
+    if (rc == 0 && (!scan_eat(sc, '}') || !has_items))
+        rc = not_a_page(err);
+    return rc;
+}
+
+/* A page of states or of changes, merged item by item as it is read. */
+static int merge_page(struct store *s, const struct http_reply *r,
+                      bool state_form, bool *more, json_int_t *next,
+                      char models[SYNC_MODELS_TAG], struct sync_stats *st,
+                      struct ldr_err *err)
 {
     struct scan sc = {r->body, r->body + r->len};
 
-    return scan_page(s, &sc, more, next, models, st, err);
-}
-
-static int merge_change_page(struct store *s, const struct http_reply *r,
-                             bool *more, json_int_t *next,
-                             char models[SYNC_MODELS_TAG],
-                             struct sync_stats *st, struct ldr_err *err)
-{
-    json_t *page = json_loads(r->body, 0, NULL);
-    const json_t *item;
-    size_t i;
-    int rc =
-        json_is_array(json_object_get(page, "items")) ? 0 : not_a_page(err);
-
-    json_array_foreach(json_object_get(page, "items"), i, item)
-    {
-        if (rc)
-            break;
-        rc = merge_change(s, item, &st->conflicts, err);
-        st->pulled++;
-    }
-    *more = json_is_true(json_object_get(page, "more"));
-    *next = json_integer_value(json_object_get(page, "next"));
-    take_models(models, json_object_get(page, "models"));
-    json_decref(page);
-    return rc;
+    return scan_page(s, &sc, state_form, more, next, models, st, err);
 }
 
 /* Merges one page and saves the cursor after it (`*next`), in one
@@ -1186,8 +1239,7 @@ static int apply_page(struct store *s, const struct http_reply *r,
 
     *next = 0;
     if (rc == 0)
-        rc = state_form ? merge_state_page(s, r, more, next, models, st, err)
-                        : merge_change_page(s, r, more, next, models, st, err);
+        rc = merge_page(s, r, state_form, more, next, models, st, err);
     snprintf(text, sizeof text, "%lld", (long long)*next);
     if (rc == 0)
         rc = store_set_meta(s, "cursor", text, err);
@@ -1207,31 +1259,6 @@ static int apply_page(struct store *s, const struct http_reply *r,
 }
 
 /* ---- pull, the next page fetched while one is merged -------------------- */
-
-/* Skips an array or object without building it. */
-static bool scan_skip(struct scan *sc)
-{
-    int depth = 0;
-
-    scan_eat(sc, ' ');
-    if (sc->p == sc->end || (*sc->p != '[' && *sc->p != '{'))
-        return false;
-    for (; sc->p < sc->end; sc->p++) {
-        if (*sc->p == '"') {
-            while (++sc->p < sc->end && *sc->p != '"')
-                if (*sc->p == '\\' && sc->p + 1 < sc->end)
-                    sc->p++;
-            if (sc->p == sc->end)
-                return false;
-        } else if (*sc->p == '[' || *sc->p == '{')
-            depth++;
-        else if ((*sc->p == ']' || *sc->p == '}') && --depth == 0) {
-            sc->p++;
-            return true;
-        }
-    }
-    return false;
-}
 
 /* The cursor after a page, read from its "more" and "next" without its
  * items, so that the next page is asked for before this one is merged;

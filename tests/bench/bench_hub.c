@@ -171,28 +171,9 @@ static void hub_start(struct hub *h, const char *top, const char *model_file)
     snprintf(h->url, sizeof h->url, "%s", line + 13);
 }
 
-/* CPU seconds (user and system) the hub has used so far: steadier than
- * wall time on a busy machine, to compare two versions of the hub. */
 static double hub_cpu(const struct hub *h)
 {
-    char path[64], text[1024], *p;
-    unsigned long user = 0, sys = 0;
-    size_t n = 0;
-    FILE *f;
-
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)h->pid);
-    if ((f = fopen(path, "r"))) {
-        n = fread(text, 1, sizeof text - 1, f);
-        fclose(f);
-    }
-    text[n] = '\0';
-    /* after "(comm)": state is field 3, utime and stime fields 14, 15 */
-    p = strrchr(text, ')');
-    if (!p ||
-        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-               &user, &sys) != 2)
-        return 0;
-    return (double)(user + sys) / (double)sysconf(_SC_CLK_TCK);
+    return bench_cpu_s(h->pid);
 }
 
 static void hub_stop(struct hub *h)

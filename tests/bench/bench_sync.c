@@ -19,7 +19,8 @@
  *   bench_sync LADDER HUB MODEL DOCS.ndjson CONC.ndjson [N]
  *
  * env: CLIENTS, CLIENT_DOCS, NOOP_REPEATS; LADDER_BENCH_KEEP keeps the
- * data directory (hub, agents, request log) for a look afterwards.
+ * data directory (hub, agents, request log) for a look afterwards;
+ * CONCURRENT_ONLY runs the roster and e) alone.
  */
 #include <fcntl.h>
 #include <malloc.h>
@@ -103,6 +104,7 @@ struct proc {
     double t0;  /* when it was started */
     double ms;  /* how long it ran, fork to wait4 */
     long rss;   /* its ru_maxrss, KiB */
+    double cpu; /* its user and system seconds */
     char *text; /* its stdout, malloc'd */
     int status;
 };
@@ -153,6 +155,8 @@ static void finish(struct proc *p)
         die("wait4 failed");
     p->ms = now_ms() - p->t0;
     p->rss = ru.ru_maxrss;
+    p->cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+             (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 static int failed(const struct proc *p)
@@ -815,13 +819,14 @@ static void concurrent(struct run *r)
 {
     char(*dbs)[300] = calloc(r->clients, sizeof *dbs);
     struct proc *p = calloc(r->clients, sizeof *p);
-    double start, wall, slowest = 0;
+    double start, wall, slowest = 0, cpu = 0, hub_cpu;
     long long pulled = 0;
     long mark;
 
     for (size_t k = 0; k < r->clients; k++)
         conc_agent(r, k, dbs[k], sizeof dbs[k]);
     mark = log_mark();
+    hub_cpu = bench_cpu_s(hub.pid);
     start = now_ms();
     for (size_t k = 0; k < r->clients; k++)
         sync_start(&p[k], dbs[k]);
@@ -831,9 +836,11 @@ static void concurrent(struct run *r)
             die("concurrent agent %zu: %lld accepted", k, num(sum, "accepted"));
         pulled += num(sum, "pulled");
         slowest = p[k].ms > slowest ? p[k].ms : slowest;
+        cpu += p[k].cpu;
         json_decref(sum);
     }
     wall = now_ms() - start;
+    hub_cpu = bench_cpu_s(hub.pid) - hub_cpu;
     printf("concurrent_push %.2f s\n", wall / 1e3);
     printf("concurrent_push_rate %.0f docs/s\n",
            (double)(r->clients * r->client_docs) / (wall / 1e3));
@@ -841,6 +848,9 @@ static void concurrent(struct run *r)
            "each; slowest %.2f s; they pulled %lld items in all; the hub "
            "answered for %.2f s in all\n",
            r->clients, r->client_docs, slowest / 1e3, pulled, hub_busy_s(mark));
+    printf("# concurrent: CPU %.2f s in the syncs, %.2f s in the hub, over "
+           "%.2f s of wall time on %ld cpus\n",
+           cpu, hub_cpu, wall / 1e3, sysconf(_SC_NPROCESSORS_ONLN));
     free(dbs);
     free(p);
 }
@@ -856,11 +866,13 @@ static void bench(struct run *r)
            hub.url, r->n, r->clients, r->client_docs,
            sysconf(_SC_NPROCESSORS_ONLN), top, bench_status_mib(0, "VmRSS"));
     roster(r);
-    pusher(r);
-    push_initial(r);
-    push_incremental(r);
-    pull_full(r);
-    noops(r);
+    if (!getenv("CONCURRENT_ONLY")) {
+        pusher(r);
+        push_initial(r);
+        push_incremental(r);
+        pull_full(r);
+        noops(r);
+    }
     concurrent(r);
     printf("server_peak_rss %.1f MiB\n", bench_peak_rss_mib(hub.pid));
     printf("client_peak_rss %.1f MiB\n", (double)sync_rss_kib / 1024);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 json_t *bench_read_ndjson(const char *path, size_t n)
 {
@@ -47,4 +48,26 @@ double bench_status_mib(pid_t pid, const char *field)
 double bench_peak_rss_mib(pid_t pid)
 {
     return bench_status_mib(pid, "VmHWM");
+}
+
+double bench_cpu_s(pid_t pid)
+{
+    char path[64], text[1024], *p;
+    unsigned long user = 0, sys = 0;
+    size_t n = 0;
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    if ((f = fopen(path, "r"))) {
+        n = fread(text, 1, sizeof text - 1, f);
+        fclose(f);
+    }
+    text[n] = '\0';
+    /* after "(comm)": state is field 3, utime and stime fields 14, 15 */
+    p = strrchr(text, ')');
+    if (!p ||
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+               &user, &sys) != 2)
+        return 0;
+    return (double)(user + sys) / (double)sysconf(_SC_CLK_TCK);
 }

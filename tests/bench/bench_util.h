@@ -18,4 +18,8 @@ double bench_status_mib(pid_t pid, const char *field);
 /* Peak RSS (VmHWM) of process `pid`, MiB; 0 if unknown. */
 double bench_peak_rss_mib(pid_t pid);
 
+/* CPU seconds (user and system) process `pid` has used so far: steadier
+ * than wall time on a busy machine; 0 if unknown. */
+double bench_cpu_s(pid_t pid);
+
 #endif
