@@ -107,6 +107,10 @@ int sync_refused(const struct http_reply *r, const char *what,
 struct row {
     struct ldr_record confirmed, view;
     bool exists, has_confirmed;
+    /* the confirmed state is the view (no row yet, or a row whose
+     * confirmed column is NULL beside a revision): `confirmed` is not
+     * filled (fill_confirmed) and the row is saved from the view alone */
+    bool same;
     uint64_t rev;
 };
 
@@ -130,6 +134,7 @@ static int load_row(struct store *s, struct row *r, const char *kind,
     int rc = 0;
 
     memset(r, 0, sizeof *r);
+    r->same = true;
     ldr_record_init(&r->confirmed, kind, id);
     ldr_record_init(&r->view, kind, id);
     if (!st)
@@ -144,14 +149,25 @@ static int load_row(struct store *s, struct row *r, const char *kind,
         r->rev = (uint64_t)sqlite3_column_int64(st, 2);
         /* no confirmed text but a revision: it is the state's (save_states) */
         r->has_confirmed = !same || r->rev > 0;
+        r->same = same && r->has_confirmed;
         if (!same)
             rc = load_state(&r->confirmed, st, 0, err);
         if (rc == 0)
             rc = load_state(&r->view, st, 1, err);
-        if (rc == 0 && same && r->has_confirmed)
-            rc = ldr_record_merge(&r->confirmed, &r->view, err);
     }
     sqlite3_reset(st);
+    return rc;
+}
+
+/* A row's confirmed state spelled out, for a caller that makes the view
+ * differ from it. */
+static int fill_confirmed(struct row *r, struct ldr_err *err)
+{
+    int rc = r->same && r->has_confirmed
+                 ? ldr_record_merge(&r->confirmed, &r->view, err)
+                 : 0;
+
+    r->same = false;
     return rc;
 }
 
@@ -279,8 +295,11 @@ static int save_pulled(struct store *s, const struct ldr_record *hub,
 
 static int save_row(struct store *s, struct row *r, struct ldr_err *err)
 {
-    return save_states(s, r->rev, r->has_confirmed ? &r->confirmed : NULL,
-                       &r->view, err);
+    const struct ldr_record *confirmed = !r->has_confirmed ? NULL
+                                         : r->same         ? &r->view
+                                                           : &r->confirmed;
+
+    return save_states(s, r->rev, confirmed, &r->view, err);
 }
 
 /* ---- conflicts found while merging pulled changes ----------------------- */
@@ -393,6 +412,8 @@ int sync_rebuild(struct store *s, const char *kind, const char *id,
     struct row r;
     int rc = load_row(s, &r, kind, id, err);
 
+    if (rc == 0)
+        rc = fill_confirmed(&r, err);
     if (rc == 0) {
         ldr_record_release(&r.view);
         ldr_record_init(&r.view, kind, id);
@@ -843,7 +864,8 @@ static int merge_state(struct store *s, struct ldr_record *hub,
     if (rc == 0 && !r.exists)
         rc = save_pulled(s, hub, text, len, err);
     else if (rc == 0) {
-        rc = ldr_record_merge(&r.confirmed, hub, err);
+        if (!r.same)
+            rc = ldr_record_merge(&r.confirmed, hub, err);
         if (rc == 0)
             rc = ldr_record_merge(&r.view, hub, err);
         r.has_confirmed = true;
@@ -1060,10 +1082,11 @@ static int merge_change(struct store *s, json_int_t seq,
      * the future bound already */
     ldr_clock_recv(&s->clock, ch->hlc, NULL, &ignored);
     rc = load_row(s, &r, ch->kind, ch->record, err);
-    if (rc == 0)
+    /* with nothing of ours pending, confirmed and view take it alike */
+    if (rc == 0 && !r.same) {
         number_own_writes(s, &r.view);
-    if (rc == 0)
         rc = ldr_record_apply(&r.confirmed, ch, (uint64_t)seq, NULL, NULL, err);
+    }
     if (rc == 0)
         rc =
             ldr_record_apply(&r.view, ch, (uint64_t)seq, on_conflict, &cc, err);
