@@ -165,6 +165,33 @@ static int read_page(sqlite3 *db, sqlite3_stmt *st, bool state_form,
     return 0;
 }
 
+/*
+ * Puts the page's form, "more" and "next" in front of its items, already
+ * in `b`: a client learns where the next page starts without reading
+ * through the items, and asks for it while it merges these.
+ */
+static void put_head(struct ldr_jsonbuf *b, bool state_form, bool more,
+                     uint64_t next)
+{
+    struct ldr_jsonbuf head;
+    size_t len = b->len;
+
+    ldr_jsonbuf_init(&head);
+    puts_raw(&head,
+             state_form ? "{\"form\":\"state\"" : "{\"form\":\"changes\"");
+    puts_raw(&head,
+             more ? ",\"more\":true,\"next\":" : ",\"more\":false,\"next\":");
+    ldr_jsonbuf_uint(&head, next);
+    puts_raw(&head, ",\"items\":[");
+    b->oom |= head.oom;
+    ldr_jsonbuf_add(b, head.data ? head.data : "", head.len); /* the room */
+    if (!b->oom) {
+        memmove(b->data + head.len, b->data, len);
+        memcpy(b->data, head.data, head.len);
+    }
+    ldr_jsonbuf_release(&head);
+}
+
 void hub_get_changes(sqlite3 *db, const struct hub_principal *p, uint64_t since,
                      size_t limit, bool state_form, const char *skip_device,
                      const char *dir, struct hub_answer *out)
@@ -193,13 +220,10 @@ void hub_get_changes(sqlite3 *db, const struct hub_principal *p, uint64_t since,
     if (rc == 0 && !state_form && skip_device)
         sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":skip"),
                           skip_device, -1, SQLITE_STATIC);
-    puts_raw(&b, state_form ? "{\"form\":\"state\",\"items\":["
-                            : "{\"form\":\"changes\",\"items\":[");
     if (rc == 0)
         rc = read_page(db, st, state_form, since, limit, &b, &next, &more);
-    puts_raw(&b,
-             more ? "],\"more\":true,\"next\":" : "],\"more\":false,\"next\":");
-    ldr_jsonbuf_uint(&b, next);
+    put_head(&b, state_form, more, next);
+    puts_raw(&b, "]");
     if (!more && dir && hub_models_main(dir, main)) {
         puts_raw(&b, ",\"models\":");
         ldr_jsonbuf_strings(&b, main);
