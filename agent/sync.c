@@ -1290,7 +1290,7 @@ static int apply_page(struct store *s, const struct http_reply *r,
 static bool peek_next(const struct http_reply *r, json_int_t *next)
 {
     struct scan sc = {r->body, r->body + r->len};
-    bool ok = scan_eat(&sc, '{'), more = false;
+    bool ok = scan_eat(&sc, '{'), more = false, seen_more = false;
     char key[16];
 
     *next = 0;
@@ -1298,12 +1298,16 @@ static bool peek_next(const struct http_reply *r, json_int_t *next)
         json_t *v = NULL;
 
         ok = scan_text(&sc, key, sizeof key) && scan_eat(&sc, ':');
+        /* the hub puts them before the items; another server may not */
+        if (ok && strcmp(key, "items") == 0 && seen_more && *next > 0)
+            break;
         if (ok && strcmp(key, "items") == 0)
             ok = scan_skip(&sc);
         else if (ok && (ok = (v = scan_value(&sc)) != NULL)) {
-            if (strcmp(key, "more") == 0)
+            if (strcmp(key, "more") == 0) {
                 more = json_is_true(v);
-            else if (strcmp(key, "next") == 0)
+                seen_more = true;
+            } else if (strcmp(key, "next") == 0)
                 *next = json_integer_value(v);
         }
         json_decref(v);
