@@ -80,6 +80,24 @@ static int check_utf8(const char *ptr, struct ldr_err *err)
                        clip(ptr, at), ptr, at);
 }
 
+/* The common pointer, ASCII and well formed, in one pass; anything else
+ * takes the checks below, which say what is wrong. */
+static bool plain_pointer(const char *p)
+{
+    size_t segments = 0;
+
+    if (*p != '\0' && *p != '/')
+        return false;
+    for (; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+
+        if (c >= 0x80 || (c == '/' && ++segments > LDR_JSONPTR_MAX_SEGMENTS) ||
+            (c == '~' && p[1] != '0' && p[1] != '1'))
+            return false;
+    }
+    return true;
+}
+
 int ldr_jsonptr_check(const char *ptr, struct ldr_err *err)
 {
     size_t segments = 0;
@@ -87,6 +105,8 @@ int ldr_jsonptr_check(const char *ptr, struct ldr_err *err)
 
     if (!ptr)
         return ldr_err_set(err, LDR_EINVAL, "pointer is missing (NULL)");
+    if (plain_pointer(ptr))
+        return 0;
     rc = check_utf8(ptr, err);
     if (rc)
         return rc;
