@@ -806,36 +806,50 @@ static void test_db__concurrent_migrations_apply_each_step_once(void **state)
     }
 }
 
+/*
+ * A new in-memory database of `app` migrated to `version`, with `rows`
+ * (SQL) run on it, then migrated to the latest version: the way a step
+ * meets data written before it. Foreign keys are on, as ldr_db_open()
+ * sets them.
+ */
+static sqlite3 *migrated_with(enum ldr_db_app app, int version,
+                              const char *rows)
+{
+    const struct ldr_migration *steps =
+        app == LDR_DB_HUB ? ldr_hub_migrations : ldr_agent_migrations;
+    struct ldr_err err = {0};
+    sqlite3 *db = NULL;
+    int at = 0;
+
+    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL),
+        SQLITE_OK);
+    if (ldr_db_migrate(db, app, steps, version, &at, &err) != 0 ||
+        ldr_db_exec(db, rows, "rows written before the step", &err) != 0 ||
+        ldr_db_migrate(db, app, steps, latest(app), &at, &err) != 0)
+        fail_msg("%s", err.msg);
+    return db;
+}
+
 /* Hub migration 4 keeps of each record's value the fields scope checks
  * read, for the kinds they apply to, and drops the value. */
 static void test_db__hub_scope_columns_from_values(void **state)
 {
-    struct ldr_err err = {0};
-    sqlite3 *db = NULL;
+    sqlite3 *db =
+        migrated_with(LDR_DB_HUB, 3,
+                      "INSERT INTO records (kind, id, rev, state, value) VALUES"
+                      " ('person', 'p', 1, '{}', '{\"unit\":\"north\"}'),"
+                      " ('assessment', 'a', 2, '{}', '{\"subject\":\"e1\","
+                      "\"unit\":\"x\"}'),"
+                      " ('note', 'n', 3, '{}', '{\"subject\":\"e1\","
+                      "\"author\":\"m1\",\"private\":true}'),"
+                      " ('note', 'o', 4, '{}', '{\"subject\":\"e2\","
+                      "\"private\":false}'),"
+                      " ('pilot', 'q', 5, '{}', '{\"subject\":\"e3\"}')");
     char text[128];
-    int version = 0;
 
     (void)state;
-    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
-    assert_int_equal(
-        ldr_db_migrate(db, LDR_DB_HUB, ldr_hub_migrations, 3, &version, &err),
-        0);
-    assert_int_equal(
-        sqlite3_exec(db,
-                     "INSERT INTO records (kind, id, rev, state, value) VALUES"
-                     " ('person', 'p', 1, '{}', '{\"unit\":\"north\"}'),"
-                     " ('assessment', 'a', 2, '{}', '{\"subject\":\"e1\","
-                     "\"unit\":\"x\"}'),"
-                     " ('note', 'n', 3, '{}', '{\"subject\":\"e1\","
-                     "\"author\":\"m1\",\"private\":true}'),"
-                     " ('note', 'o', 4, '{}', '{\"subject\":\"e2\","
-                     "\"private\":false}'),"
-                     " ('pilot', 'q', 5, '{}', '{\"subject\":\"e3\"}')",
-                     NULL, NULL, NULL),
-        SQLITE_OK);
-    assert_int_equal(ldr_db_migrate(db, LDR_DB_HUB, ldr_hub_migrations,
-                                    ldr_hub_migration_count, &version, &err),
-                     0);
     assert_false(has_column(db, "records", "value"));
     query(db,
           "SELECT group_concat(kind || ':' || ifnull(unit, '-') || ':' || "
@@ -852,28 +866,15 @@ static void test_db__hub_scope_columns_from_values(void **state)
  * confirmed, stays as it was. */
 static void test_db__agent_confirmed_equal_to_state_is_dropped(void **state)
 {
-    struct ldr_err err = {0};
-    sqlite3 *db = NULL;
+    sqlite3 *db = migrated_with(
+        LDR_DB_AGENT, 3,
+        "INSERT INTO records (kind, id, rev, confirmed, state, value) VALUES"
+        " ('note', 'a', 4, '{\"x\":1}', '{\"x\":1}', '{}'),"
+        " ('note', 'b', 5, '{\"x\":1}', '{\"x\":2}', '{}'),"
+        " ('note', 'c', 0, NULL, '{\"x\":3}', '{}')");
     char text[128];
-    int version = 0;
 
     (void)state;
-    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
-    assert_int_equal(ldr_db_migrate(db, LDR_DB_AGENT, ldr_agent_migrations, 3,
-                                    &version, &err),
-                     0);
-    assert_int_equal(
-        sqlite3_exec(db,
-                     "INSERT INTO records (kind, id, rev, confirmed, state, "
-                     "value) VALUES"
-                     " ('note', 'a', 4, '{\"x\":1}', '{\"x\":1}', '{}'),"
-                     " ('note', 'b', 5, '{\"x\":1}', '{\"x\":2}', '{}'),"
-                     " ('note', 'c', 0, NULL, '{\"x\":3}', '{}')",
-                     NULL, NULL, NULL),
-        SQLITE_OK);
-    assert_int_equal(ldr_db_migrate(db, LDR_DB_AGENT, ldr_agent_migrations,
-                                    ldr_agent_migration_count, &version, &err),
-                     0);
     query(db,
           "SELECT group_concat(id || ':' || rev || ':' || "
           "ifnull(confirmed, '-'), ' ') FROM (SELECT * FROM records ORDER BY "
@@ -889,35 +890,17 @@ static void test_db__agent_confirmed_equal_to_state_is_dropped(void **state)
  * again afterwards. */
 static void test_db__hub_rebuilt_log_keeps_rows_and_links(void **state)
 {
+    static const char rows[] = "BEGIN; " CHANGE("cs1", 0, HLC) CHANGESET("cs1")
+        CONFLICT("seq, ", "1, ") "COMMIT; UPDATE sqlite_sequence SET seq = 40 "
+                                 "WHERE name = 'changes'; "
+                                 "INSERT INTO records (kind, id, rev, state, "
+                                 "unit) VALUES ('person', "
+                                 "'p1', 1, '{\"unit\":\"north\"}', 'north')";
+    sqlite3 *db = migrated_with(LDR_DB_HUB, 5, rows);
     struct ldr_err err = {0};
-    sqlite3 *db = NULL;
     char text[160];
-    int version = 0;
 
     (void)state;
-    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
-    assert_int_equal(
-        sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL),
-        SQLITE_OK);
-    assert_int_equal(
-        ldr_db_migrate(db, LDR_DB_HUB, ldr_hub_migrations, 5, &version, &err),
-        0);
-    assert_int_equal(
-        ldr_db_exec(
-            db,
-            "BEGIN; " CHANGE("cs1", 0, HLC) CHANGESET("cs1") CONFLICT(
-                "seq, ",
-                "1, ") "COMMIT; "
-                       "UPDATE sqlite_sequence SET seq = 40 WHERE name = "
-                       "'changes'; "
-                       "INSERT INTO records (kind, id, rev, state, unit) "
-                       "VALUES "
-                       "('person', 'p1', 1, '{\"unit\":\"north\"}', 'north')",
-            "data at version 5", &err),
-        0);
-    if (ldr_db_migrate(db, LDR_DB_HUB, ldr_hub_migrations,
-                       ldr_hub_migration_count, &version, &err) != 0)
-        fail_msg("migrate: %s", err.msg);
     query(db,
           "SELECT group_concat(x, ' ') FROM (SELECT seq || ':' || record || "
           "':' || changeset AS x FROM changes UNION ALL SELECT id || ':' || "
@@ -956,30 +939,16 @@ static void test_db__hub_rebuilt_log_keeps_rows_and_links(void **state)
  * the value's /subject when that is text; the index by subject reads it. */
 static void test_db__agent_subject_column_from_values(void **state)
 {
-    struct ldr_err err = {0};
-    sqlite3 *db = NULL;
+    sqlite3 *db = migrated_with(
+        LDR_DB_AGENT, 4,
+        "INSERT INTO records (kind, id, rev, confirmed, state, value) VALUES"
+        " ('assessment', 'a', 4, NULL, '{\"x\":1}', "
+        "'{\"subject\":\"e1\"}'),"
+        " ('note', 'b', 0, '{}', '{\"x\":2}', '{\"subject\":7}'),"
+        " ('person', 'c', 5, NULL, '{\"x\":3}', '{\"unit\":\"north\"}')");
     char text[160];
-    int version = 0;
 
     (void)state;
-    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
-    assert_int_equal(ldr_db_migrate(db, LDR_DB_AGENT, ldr_agent_migrations, 4,
-                                    &version, &err),
-                     0);
-    assert_int_equal(
-        sqlite3_exec(db,
-                     "INSERT INTO records (kind, id, rev, confirmed, state, "
-                     "value) VALUES"
-                     " ('assessment', 'a', 4, NULL, '{\"x\":1}', "
-                     "'{\"subject\":\"e1\"}'),"
-                     " ('note', 'b', 0, '{}', '{\"x\":2}', '{\"subject\":7}'),"
-                     " ('person', 'c', 5, NULL, '{\"x\":3}', "
-                     "'{\"unit\":\"north\"}')",
-                     NULL, NULL, NULL),
-        SQLITE_OK);
-    if (ldr_db_migrate(db, LDR_DB_AGENT, ldr_agent_migrations,
-                       ldr_agent_migration_count, &version, &err) != 0)
-        fail_msg("migrate: %s", err.msg);
     query(db,
           "SELECT group_concat(id || ':' || rev || ':' || ifnull(confirmed, "
           "'-') || ':' || state || ':' || ifnull(subject, '-'), ' ') FROM "
