@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -621,6 +622,104 @@ static void test_sync__wrong_ca_refuses_to_connect(void **state)
     run_release(&r);
 }
 
+/*
+ * A stand-in for a hub that sends whatever is on its disk: `openssl
+ * s_server -WWW` serving the files under `dir` with the hub's own
+ * certificate, so the laptop's CA still trusts it. Returns its pid.
+ */
+static pid_t fake_hub_start(const char *dir, char url[128])
+{
+    char cert[320], key[320], line[256];
+    int out[2];
+    pid_t pid;
+    FILE *f;
+
+    snprintf(cert, sizeof cert, "%s/tls/server.pem", w.hub);
+    snprintf(key, sizeof key, "%s/tls/server-key.pem", w.hub);
+    assert_int_equal(pipe(out), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(out[1], 1);
+        close(out[0]);
+        if (chdir(dir) == 0)
+            execlp("openssl", "openssl", "s_server", "-accept", "127.0.0.1:0",
+                   "-cert", cert, "-key", key, "-WWW", (char *)NULL);
+        _exit(127);
+    }
+    close(out[1]);
+    f = fdopen(out[0], "r");
+    url[0] = '\0';
+    while (f && !url[0] && fgets(line, sizeof line, f))
+        if (strncmp(line, "ACCEPT 127.0.0.1:", 17) == 0)
+            snprintf(url, 128, "https://127.0.0.1:%d", atoi(line + 17));
+    if (f)
+        fclose(f);
+    if (!url[0])
+        fail_msg("openssl s_server did not start (is openssl installed?)");
+    return pid;
+}
+
+/*
+ * A page of changes the hub should never send is refused whole: its good
+ * first change is not kept either, the cursor does not move (the next
+ * real sync brings exactly what came after), and the laptop's records stay
+ * as they were.
+ */
+static void test_sync__a_bad_page_changes_nothing(void **state)
+{
+    static const char change[] =
+        "{\"kind\":\"note\",\"record\":\"01a21c58-a63f-72f1-98ad-"
+        "0a8605a1e5f1\",\"device\":\"01a21c58-a63f-72f1-98ad-0a8605a1e5f2\","
+        "\"author\":\"li.wei\",\"hlc\":\"1795711458123-00000\",\"base\":0,"
+        "\"set\":{%s}}";
+    char fake[256], v1[300], name[400], url[128], good[512], bad[512];
+    char page[1200], *before, *after;
+    struct run r = {0};
+    pid_t pid;
+
+    (void)state;
+    roster(&r); /* two people: the hub's log ends at seq 2 */
+    laptop(&r, "manager", MANAGER);
+    sync_ok(&r, "manager");
+    before = export_of(&r, "manager");
+    on(&r, "manager", NULL, "status", "--json", NULL);
+    snprintf(fake, sizeof fake, "%s/fake", w.dir);
+    snprintf(v1, sizeof v1, "%s/v1", fake);
+    assert_int_equal(mkdir(fake, 0700) | mkdir(v1, 0700), 0);
+    /* the request `ladder sync` makes, as a file name */
+    snprintf(name, sizeof name,
+             "fake/v1/changes?since=2&limit=250&skip_device=%s",
+             json_string_value(json_object_get(r.json, "device")));
+    snprintf(good, sizeof good, change, "\"/subject\":\"E1001\"");
+    snprintf(bad, sizeof bad, change, "\"subject\":\"E1001\"");
+    snprintf(page, sizeof page,
+             "{\"form\":\"changes\",\"more\":false,\"next\":4,\"items\":["
+             "{\"seq\":3,\"change\":%s},{\"seq\":4,\"change\":%s}]}",
+             good, bad);
+    harness_file(name, page);
+    pid = fake_hub_start(fake, url);
+    on(&r, "manager", NULL, "remote", "set", "--hub", url, NULL);
+    assert_int_equal(r.code, 0);
+    on(&r, "manager", NULL, "sync", NULL);
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    assert_int_equal(r.code, 1);
+    assert_non_null(strstr(r.err, "the hub sent a bad change"));
+    after = export_of(&r, "manager");
+    assert_string_equal(before, after);
+
+    on(&r, "manager", NULL, "remote", "set", "--hub", w.url, NULL);
+    on(&r, "hr", NULL, "person", "add", "--id", "E1003", "--name", "李娜",
+       "--unit", "north", "--grade", "am1", NULL);
+    sync_ok(&r, "hr");
+    sync_ok(&r, "manager");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "pulled")), 1);
+    free(before);
+    free(after);
+    run_release(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -648,6 +747,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sync__revoked_token_stops_sync,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync__wrong_ca_refuses_to_connect,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync__a_bad_page_changes_nothing,
                                         setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
