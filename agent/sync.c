@@ -999,6 +999,9 @@ static int scan_item(struct scan *sc, struct ldr_record *hub, const char **text,
             rc = scan_text(sc, id, sizeof id) ? 0 : not_a_page(err);
         else if (strcmp(key, "state") == 0 && !has_state) {
             has_state = true;
+            /* named in messages, when the hub sent them first */
+            memcpy(hub->kind, kind, sizeof kind);
+            memcpy(hub->id, id, sizeof id);
             scan_eat(sc, ' ');
             rc = ldr_record_parse(hub, sc->p, (size_t)(sc->end - sc->p), &used,
                                   err);
