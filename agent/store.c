@@ -762,13 +762,7 @@ int store_write(struct store *s, const char *kind, const char *id, json_t *set,
 
 void store_now(char out[25])
 {
-    uint64_t ms = ldr_wall_ms();
-    time_t secs = (time_t)(ms / 1000);
-    struct tm tm;
-
-    gmtime_r(&secs, &tm);
-    strftime(out, 20, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + 19, 6, ".%03uZ", (unsigned)(ms % 1000));
+    ldr_time_format(out, ldr_wall_ms());
 }
 
 int store_resolve(struct store *s, const char *kind, const char *ref,

@@ -44,7 +44,7 @@
 #define TRIM_AFTER_BYTES (64u << 10) /* see on_completed */
 #define BODY_FIRST 65536 /* first buffer when the length is unknown */
 #define CONNECTION_MEMORY (64u * 1024)
-#define TIME_MAX 40
+#define TIME_MAX (LDR_TIME_TEXT_LEN + 1)
 #define ROUTE_ARGS 2                  /* {name} segments in a route's path */
 #define ROUTE_ARG_MAX HUB_GIT_REV_MAX /* bytes of one */
 #define MAIL_HOST_FALLBACK "ladder.invalid"
@@ -142,19 +142,6 @@ static const char *header(struct MHD_Connection *c, const char *name)
     return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
 }
 
-/* The RFC 3339 UTC time with milliseconds. */
-static void format_time(char out[TIME_MAX])
-{
-    struct timespec ts;
-    struct tm tm;
-    size_t n;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    n = strftime(out, TIME_MAX - 6, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, TIME_MAX - n, ".%03dZ", (int)(ts.tv_nsec / 1000000));
-}
-
 static void log_line(json_t *doc)
 {
     char *line =
@@ -171,7 +158,7 @@ void hub_log(const char *level, const char *message)
     char text[LOG_TEXT_MAX + 1], time[TIME_MAX];
 
     clean_copy(text, LOG_TEXT_MAX, message);
-    format_time(time);
+    ldr_time_format(time, ldr_wall_ms());
     log_line(json_pack("{s:s, s:s, s:s}", "time", time, "level", level,
                        "message", text));
 }
@@ -1177,7 +1164,7 @@ static void log_request(const struct request *r, uint64_t us,
     json_t *doc;
     const char *end = ending(toe);
 
-    format_time(time);
+    ldr_time_format(time, ldr_wall_ms());
     doc = json_pack("{s:s, s:s, s:s, s:i, s:I, s:I, s:f, s:s?}", "time", time,
                     "method", r->method, "path", r->path, "status", r->status,
                     "bytes", (json_int_t)r->sent, "in", (json_int_t)r->received,

@@ -18,6 +18,16 @@ uint64_t ldr_wall_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+void ldr_time_format(char out[LDR_TIME_TEXT_LEN + 1], uint64_t ms)
+{
+    time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+
+    gmtime_r(&secs, &tm);
+    strftime(out, 20, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + 19, 6, ".%03uZ", (unsigned)(ms % 1000));
+}
+
 static uint64_t wall_ms(const struct ldr_clock *clock)
 {
     return clock->now_ms ? clock->now_ms(clock->now_ctx) : ldr_wall_ms();

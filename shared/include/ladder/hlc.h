@@ -33,6 +33,11 @@ struct ldr_clock {
 /* The wall clock (CLOCK_REALTIME) in Unix milliseconds; 0 before 1970. */
 uint64_t ldr_wall_ms(void);
 
+/* "2026-11-26T16:46:00.123Z": UTC RFC 3339 with milliseconds, the form
+ * the databases' time columns and the JSON documents use. */
+#define LDR_TIME_TEXT_LEN 24
+void ldr_time_format(char out[LDR_TIME_TEXT_LEN + 1], uint64_t ms);
+
 /* Sets up a clock on the real wall clock with the default bound. */
 void ldr_clock_init(struct ldr_clock *clock);
 
