@@ -21,13 +21,13 @@ static const char *const sql[HUB_ST_COUNT] = {
     [HUB_ST_GET_RECORD] = "SELECT state FROM records WHERE kind = ? AND id = ?",
     [HUB_ST_PUT_RECORD] =
         "INSERT INTO records (kind, id, rev, state, unit, subject, author, "
-        "private) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (kind, "
-        "id) DO UPDATE SET rev = ?3, state = ?4, unit = ?5, subject = ?6, "
-        "author = ?7, private = ?8, updated_at = "
-        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+        "private, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON "
+        "CONFLICT (kind, id) DO UPDATE SET rev = ?3, state = ?4, unit = ?5, "
+        "subject = ?6, author = ?7, private = ?8, updated_at = ?9",
     [HUB_ST_ADD_CHANGE] =
         "INSERT INTO changes (seq, kind, record, device, author, hlc, base, "
-        "body, changeset, change_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "body, changeset, change_index, received_at) VALUES (?, ?, ?, ?, ?, ?, "
+        "?, ?, ?, ?, ?)",
     [HUB_ST_ADD_CONFLICT] =
         "INSERT OR IGNORE INTO conflicts (seq, kind, record, path, "
         "winner_value, winner_hlc, winner_device, winner_author, winner_rev, "
@@ -218,6 +218,8 @@ int hub_apply_init(struct hub_apply *a, struct hub_writer *w,
     a->st = w->st;
     a->p = p;
     a->set_id = set->id;
+    /* the set's rows are stamped with its time, formatted once */
+    ldr_time_format(a->now, ldr_wall_ms());
     models_trim(w);
     w->sets++;
     ldr_clock_init(&a->clock);
@@ -695,6 +697,7 @@ static int save_change(struct hub_apply *a, struct work *w, uint64_t seq,
     sqlite3_bind_text(st, 8, w->body, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 9, a->set_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 10, (sqlite3_int64)w->index);
+    sqlite3_bind_text(st, 11, a->now, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc != SQLITE_DONE &&
         sqlite3_extended_errcode(a->db) == SQLITE_CONSTRAINT_UNIQUE) {
@@ -747,6 +750,7 @@ static int save_record(struct hub_apply *a, struct hub_held *h,
         bind_field(st, 7, h->value, "author");
     sqlite3_bind_int(
         st, 8, note && json_is_true(json_object_get(h->value, "private")));
+    sqlite3_bind_text(st, 9, a->now, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : db_error(a->db, "saving the record", err);

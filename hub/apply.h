@@ -89,6 +89,7 @@ struct hub_apply {
     sqlite3 *db;
     const struct hub_principal *p;
     const char *set_id;
+    char now[LDR_TIME_TEXT_LEN + 1]; /* received_at, updated_at */
     size_t nchanges;
     size_t *next; /* per change: the set's next change to its record, or
                      HUB_NO_NEXT */

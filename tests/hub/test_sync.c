@@ -425,7 +425,7 @@ static bool sees(const struct hub_principal *p, const char *id)
 static void test_sync__push_pull_round_trip(void **state)
 {
     char rec[LDR_UUID_LEN + 1], north[LDR_UUID_LEN + 1],
-        south[LDR_UUID_LEN + 1];
+        south[LDR_UUID_LEN + 1], sql[512];
     json_t *answer, *page, *items, *v;
 
     (void)state;
@@ -438,6 +438,16 @@ static void test_sync__push_pull_round_trip(void **state)
     assert_int_equal(json_array_size(json_object_get(answer, "rejected")), 0);
     assert_int_equal(seq_of(answer, 0), scalar("SELECT max(seq) FROM changes"));
     json_decref(answer);
+    /* the change and its record carry the set's arrival time, written as
+     * the schema's defaults write times */
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM changes c JOIN records r ON r.id = "
+             "c.record WHERE c.record = '%s' AND c.received_at = r.updated_at "
+             "AND c.received_at GLOB '2[0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T"
+             "[0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9]Z' AND "
+             "abs(julianday('now') - julianday(c.received_at)) < 0.01",
+             rec);
+    assert_int_equal(scalar(sql), 1);
 
     v = value_of("assessment", rec);
     assert_int_equal(json_integer_value(json_object_get(
