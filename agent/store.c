@@ -261,6 +261,7 @@ int store_begin(struct store *s, struct ldr_err *err)
     if (rc)
         return rc;
     s->in_tx = true;
+    s->pin_noted[0] = '\0';
     clock = store_meta(s, "clock");
     if (clock && ldr_hlc_parse(&s->clock.last, clock, err) != 0) {
         free(clock);
@@ -294,6 +295,7 @@ void store_rollback(struct store *s)
     if (s->in_tx)
         ldr_db_exec(s->db, "ROLLBACK", "undoing", &ignored);
     s->in_tx = false;
+    s->pin_noted[0] = '\0';
 }
 
 /* ---- models -------------------------------------------------------------- */

@@ -32,6 +32,9 @@ struct store {
     char user[LDR_AUTHOR_MAX + 1];
     struct ldr_clock clock; /* loaded by store_begin, saved by store_commit */
     bool in_tx;
+    /* the model pin a pull noted last in this transaction, "id\nversion":
+     * a page of records pinning one version notes it once (agent/sync.c) */
+    char pin_noted[128];
     struct cached_model *models; /* versions loaded by store_model_cached */
     size_t nmodels;
     struct {

@@ -195,16 +195,29 @@ static const char *field_text(const struct ldr_record *rec, const char *path)
     return f ? json_string_value(f->value) : NULL;
 }
 
+/* Whether "model\nversion" is the pin noted last in this transaction. */
+static bool pin_noted(const struct store *s, const char *model,
+                      const char *version)
+{
+    size_t n = strlen(model);
+
+    return strncmp(s->pin_noted, model, n) == 0 && s->pin_noted[n] == '\n' &&
+           strcmp(s->pin_noted + n + 1, version) == 0;
+}
+
 static int note_pin(struct store *s, const struct ldr_record *rec)
 {
     const char *model = field_text(rec, "/model");
     const char *version = field_text(rec, "/version");
     sqlite3_stmt *st;
+    size_t n;
     int rc;
 
     if ((strcmp(rec->kind, "assessment") != 0 &&
          strcmp(rec->kind, "pilot") != 0) ||
         !model || !version || strlen(version) != 40)
+        return SQLITE_DONE;
+    if (pin_noted(s, model, version))
         return SQLITE_DONE;
     if (!(st = store_stmt(s, WANT_MODEL)))
         return SQLITE_ERROR;
@@ -212,6 +225,12 @@ static int note_pin(struct store *s, const struct ldr_record *rec)
     sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     sqlite3_reset(st);
+    n = strlen(model);
+    if (rc == SQLITE_DONE && n + 42 <= sizeof s->pin_noted) {
+        memcpy(s->pin_noted, model, n);
+        s->pin_noted[n] = '\n';
+        memcpy(s->pin_noted + n + 1, version, 41);
+    }
     return rc;
 }
 
