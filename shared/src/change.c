@@ -914,10 +914,9 @@ static void syntax_error(struct parser *p, yajl_handle h, const char *buf,
     yajl_free_error(h, text);
 }
 
-static int run(struct parser *p, const char *buf, size_t len)
+/* Refuses the bytes yajl would let through (bad_byte, bad_surrogate). */
+static int check_bytes(struct parser *p, const char *buf, size_t len)
 {
-    yajl_handle h;
-    yajl_status st;
     const char *why = NULL;
     size_t at = bad_byte(buf, len, &why), line, col;
 
@@ -925,17 +924,39 @@ static int run(struct parser *p, const char *buf, size_t len)
         at = bad_surrogate(buf, len);
         why = "a UTF-16 surrogate escape without its pair";
     }
-    if (at < len) {
-        line_col(buf, at, &line, &col);
-        return ldr_err_set(p->err, LDR_EINVAL,
-                           "%s is not valid JSON: line %zu, column %zu: %s",
-                           p->single ? "change" : "change set", line, col, why);
-    }
+    if (at == len)
+        return 0;
+    line_col(buf, at, &line, &col);
+    return ldr_err_set(p->err, LDR_EINVAL,
+                       "%s is not valid JSON: line %zu, column %zu: %s",
+                       p->single ? "change" : "change set", line, col, why);
+}
+
+/*
+ * Parses `buf` whole, or with `used` only the JSON value at its start,
+ * whose length goes to *used. The bytes yajl lets through are refused
+ * before the parse of a whole text; for a value at the start of a longer
+ * text its end is not known before, so its bytes are checked after: as
+ * far as the parse read when it failed (a message may quote them), as
+ * far as the value went when it did not.
+ */
+static int run(struct parser *p, const char *buf, size_t len, size_t *used)
+{
+    yajl_handle h;
+    yajl_status st;
+    size_t at = len, read; /* where a premature end is reported */
+    bool done;
+
+    if (!used && check_bytes(p, buf, len) != 0)
+        return p->err->code;
     if (!(h = yajl_alloc(&callbacks, NULL, p)))
         return ldr_err_set(p->err, LDR_ENOMEM, "out of memory");
+    if (used)
+        yajl_config(h, yajl_allow_trailing_garbage, 1);
     st = yajl_parse(h, (const unsigned char *)buf, len);
+    read = yajl_get_bytes_consumed(h);
     if (st == yajl_status_error)
-        at = yajl_get_bytes_consumed(h);
+        at = read;
     else if (st == yajl_status_ok)
         st = yajl_complete_parse(h);
     if (st == yajl_status_error)
@@ -946,9 +967,12 @@ static int run(struct parser *p, const char *buf, size_t len)
     drop_stack(p);
     free(p->path);
     p->path = NULL;
-    if (st == yajl_status_ok && p->state == IN_DONE)
-        return 0;
-    return p->err ? p->err->code : LDR_EINVAL;
+    done = st == yajl_status_ok && p->state == IN_DONE;
+    if (used && check_bytes(p, buf, read < len ? read : len) != 0)
+        return p->err->code;
+    if (used && done)
+        *used = read;
+    return done ? 0 : p->err ? p->err->code : LDR_EINVAL;
 }
 
 static void parser_init(struct parser *p, const struct ldr_limits *limits,
@@ -979,15 +1003,15 @@ int ldr_changeset_parse(struct ldr_changeset *out, const char *buf, size_t len,
                            "change set of %zu bytes is over the limit of %zu",
                            len, p.lim->max_body);
     p.set = out;
-    rc = run(&p, buf, len);
+    rc = run(&p, buf, len, NULL);
     if (rc < 0)
         ldr_changeset_release(out);
     return rc;
 }
 
-int ldr_change_parse(struct ldr_change *out, const char *buf, size_t len,
-                     size_t index, const struct ldr_limits *limits,
-                     struct ldr_err *err)
+static int parse_one(struct ldr_change *out, const char *buf, size_t len,
+                     size_t *used, size_t index,
+                     const struct ldr_limits *limits, struct ldr_err *err)
 {
     struct ldr_err local;
     struct ldr_limits def;
@@ -999,10 +1023,25 @@ int ldr_change_parse(struct ldr_change *out, const char *buf, size_t len,
     p.single = true;
     p.index = index;
     p.change = out;
-    rc = run(&p, buf, len);
+    rc = run(&p, buf, len, used);
     if (rc < 0)
         ldr_change_release(out);
     return rc;
+}
+
+int ldr_change_parse(struct ldr_change *out, const char *buf, size_t len,
+                     size_t index, const struct ldr_limits *limits,
+                     struct ldr_err *err)
+{
+    return parse_one(out, buf, len, NULL, index, limits, err);
+}
+
+int ldr_change_parse_prefix(struct ldr_change *out, const char *buf, size_t len,
+                            size_t *used, const struct ldr_limits *limits,
+                            struct ldr_err *err)
+{
+    *used = 0;
+    return parse_one(out, buf, len, used, 0, limits, err);
 }
 
 int ldr_change_from_json(struct ldr_change *out, const json_t *obj,

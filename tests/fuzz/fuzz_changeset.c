@@ -5,7 +5,8 @@
  * accepted set must dump to bytes that parse again and dump the same; every
  * change must survive ldr_change_to_json -> ldr_change_from_json; and the
  * changes of each record, merged in either order, must give one state whose
- * stored form reads back to the same bytes.
+ * stored form reads back to the same bytes. Read as one change with more
+ * text after it, what the parse says it used parses alone to the same.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -84,6 +85,28 @@ static void fuzz_single(const struct ldr_change *c)
     CHECK(same_ops(c, &back));
     ldr_change_release(&back);
     json_decref(obj);
+}
+
+/*
+ * The input read as a change with more text after it (a page's item):
+ * what it says it used parses alone to the same change.
+ */
+static void fuzz_prefix(const char *data, size_t size)
+{
+    struct ldr_change c, alone;
+    struct ldr_err err;
+    size_t used;
+    int rc = ldr_change_parse_prefix(&c, data, size, &used, &limits, &err);
+
+    if (rc != 0) {
+        check_err(rc, &err);
+        return;
+    }
+    CHECK(used > 0 && used <= size);
+    CHECK(ldr_change_parse(&alone, data, used, 0, &limits, &err) == 0);
+    CHECK(same_ops(&c, &alone));
+    ldr_change_release(&alone);
+    ldr_change_release(&c);
 }
 
 /* A conflict names two different writes to one field of the record. */
@@ -246,6 +269,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *one, *two;
     int rc;
 
+    fuzz_prefix((const char *)data, size);
     ldr_err_clear(&err);
     rc = ldr_changeset_parse(&cs, (const char *)data, size, &limits, &err);
     if (rc != 0) {

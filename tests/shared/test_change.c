@@ -10,6 +10,7 @@
 
 #include "ladder/change.h"
 #include "ladder/err.h"
+#include "ladder/utf8.h"
 
 /* Valid pieces, so each bad case differs from a good one in one place. */
 #define DEV "0193a5b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b"
@@ -820,6 +821,45 @@ static void test_change__failure_releases_earlier_changes(void **state)
     ldr_changeset_release(&cs); /* harmless after a failure */
 }
 
+/* A change at the start of a longer text (a page of them): its length is
+ * told, what follows is not read, and its own bytes are still checked. */
+static void test_change__prefix_parse_tells_its_length(void **state)
+{
+    const char *change = CHG_SET(",\"set\":{\"/b\":\"x\"}");
+    const char *overlong = CHG_SET(",\"set\":{\"/b\":\"\xc0\xaf\"}");
+    char text[1024];
+    struct ldr_change one;
+    struct ldr_err err;
+    size_t used = 99;
+
+    (void)state;
+    snprintf(text, sizeof text, "%s,{\"seq\":2}]\xff", change);
+    assert_int_equal(
+        ldr_change_parse_prefix(&one, text, strlen(text), &used, NULL, &err),
+        0);
+    assert_int_equal(used, strlen(change));
+    assert_int_equal(one.nops, 1);
+    ldr_change_release(&one);
+    /* cut short */
+    assert_int_equal(ldr_change_parse_prefix(&one, text, strlen(change) - 1,
+                                             &used, NULL, &err),
+                     LDR_EINVAL);
+    /* an overlong '/' inside the change, which yajl lets through */
+    snprintf(text, sizeof text, "%s]", overlong);
+    assert_int_equal(
+        ldr_change_parse_prefix(&one, text, strlen(text), &used, NULL, &err),
+        LDR_EINVAL);
+    assert_non_null(strstr(err.msg, "invalid UTF-8"));
+    /* a member name the parse refuses before its end is known: the bytes
+     * are named, not quoted into the message */
+    strcpy(text, "{\"d\xc1\xa9\":1},");
+    assert_int_equal(
+        ldr_change_parse_prefix(&one, text, strlen(text), &used, NULL, &err),
+        LDR_EINVAL);
+    assert_non_null(strstr(err.msg, "invalid UTF-8"));
+    assert_int_equal(ldr_utf8_check(err.msg, strlen(err.msg)), strlen(err.msg));
+}
+
 /* One change on its own, as text or as a Jansson object (not stolen). */
 static void test_change__single_change_parses(void **state)
 {
@@ -959,6 +999,7 @@ int main(void)
         cmocka_unit_test(test_change__failure_releases_earlier_changes),
         cmocka_unit_test(test_change__single_change_parses),
         cmocka_unit_test(test_change__single_change_errors),
+        cmocka_unit_test(test_change__prefix_parse_tells_its_length),
         cmocka_unit_test(test_change__from_json_names_its_index),
         cmocka_unit_test(test_change__out_of_memory_fails_cleanly),
     };

@@ -86,6 +86,15 @@ int ldr_change_parse(struct ldr_change *out, const char *buf, size_t len,
                      size_t index, const struct ldr_limits *limits,
                      struct ldr_err *err);
 
+/*
+ * The same for the change document at the start of `buf`, where more text
+ * may follow (a page of changes): *used is the document's length; what
+ * follows it is not read.
+ */
+int ldr_change_parse_prefix(struct ldr_change *out, const char *buf, size_t len,
+                            size_t *used, const struct ldr_limits *limits,
+                            struct ldr_err *err);
+
 /* The same for a change held as a Jansson object (takes no reference). */
 int ldr_change_from_json(struct ldr_change *out, const json_t *obj,
                          size_t index, const struct ldr_limits *limits,
