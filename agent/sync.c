@@ -1123,8 +1123,9 @@ static int merge_change(struct store *s, json_int_t seq,
 }
 
 /* One item of a change page, {"seq", "change"} in any order: the change
- * is parsed from its text where it lies in the page (ldr_change_parse),
- * without a tree of the page. The caller releases `ch`. */
+ * is parsed from its text where it lies in the page
+ * (ldr_change_parse_prefix), without a tree of the page. The caller
+ * releases `ch`. */
 static int scan_change_item(struct scan *sc, json_int_t *seq,
                             struct ldr_change *ch, struct ldr_err *err)
 {
@@ -1144,12 +1145,14 @@ static int scan_change_item(struct scan *sc, json_int_t *seq,
         scan_eat(sc, ' ');
         start = sc->p;
         if (strcmp(key, "change") == 0 && !has_change) {
+            size_t used;
+
             has_change = true;
-            rc = !scan_skip(sc) ? not_a_page(err)
-                 : ldr_change_parse(ch, start, (size_t)(sc->p - start), 0, NULL,
-                                    err)
+            rc = ldr_change_parse_prefix(ch, start, (size_t)(sc->end - start),
+                                         &used, NULL, err)
                      ? ldr_err_prefix(err, "the hub sent a bad change: ")
                      : 0;
+            sc->p = start + used;
         } else if (!(v = scan_value(sc))) {
             rc = not_a_page(err);
         } else if (strcmp(key, "seq") == 0) {
