@@ -48,17 +48,12 @@ static void stamp_time(const char *hlc_text, char out[32])
 {
     struct ldr_hlc h;
     struct ldr_err ignored = {0};
-    struct tm tm;
-    time_t secs;
 
     if (ldr_hlc_parse(&h, hlc_text, &ignored) != 0) {
         snprintf(out, 32, "%s", hlc_text);
         return;
     }
-    secs = (time_t)(h.ms / 1000);
-    gmtime_r(&secs, &tm);
-    strftime(out, 20, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + 19, 13, ".%03uZ", (unsigned)(h.ms % 1000));
+    ldr_time_format(out, h.ms);
 }
 
 static json_t *side(sqlite3_stmt *st, int at)

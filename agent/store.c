@@ -262,6 +262,7 @@ int store_begin(struct store *s, struct ldr_err *err)
         return rc;
     s->in_tx = true;
     s->pin_noted[0] = '\0';
+    store_now(s->tx_time);
     clock = store_meta(s, "clock");
     if (clock && ldr_hlc_parse(&s->clock.last, clock, err) != 0) {
         free(clock);
@@ -765,6 +766,13 @@ int store_write(struct store *s, const char *kind, const char *id, json_t *set,
 void store_now(char out[25])
 {
     ldr_time_format(out, ldr_wall_ms());
+}
+
+const char *store_tx_time(struct store *s)
+{
+    if (!s->in_tx)
+        store_now(s->tx_time);
+    return s->tx_time;
 }
 
 int store_resolve(struct store *s, const char *kind, const char *ref,

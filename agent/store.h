@@ -32,6 +32,7 @@ struct store {
     char user[LDR_AUTHOR_MAX + 1];
     struct ldr_clock clock; /* loaded by store_begin, saved by store_commit */
     bool in_tx;
+    char tx_time[LDR_TIME_TEXT_LEN + 1]; /* when store_begin began it */
     /* the model pin a pull noted last in this transaction, "id\nversion":
      * a page of records pinning one version notes it once (agent/sync.c) */
     char pin_noted[128];
@@ -139,6 +140,10 @@ const struct ldr_model *store_model_cached(struct store *s, const char *id,
 
 /* The current time as stored in records: "2026-11-26T09:12:00.000Z". */
 void store_now(char out[25]);
+
+/* The time to stamp rows with: when the open transaction began (one for
+ * all its rows), or now outside one. */
+const char *store_tx_time(struct store *s);
 
 /*
  * The full id of the record of `kind` whose id is, starts with or ends

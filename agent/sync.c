@@ -178,10 +178,11 @@ static void release_row(struct row *r)
 }
 
 static const char SAVE_ROW[] =
-    "INSERT INTO records (kind, id, rev, confirmed, state, value, subject) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (kind, id) DO UPDATE "
+    "INSERT INTO records (kind, id, rev, confirmed, state, value, subject, "
+    "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (kind, "
+    "id) DO UPDATE "
     "SET rev = ?3, confirmed = ?4, state = ?5, value = ?6, subject = ?7, "
-    "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+    "updated_at = ?8";
 
 /* A pulled record pinning a model version this laptop lacks notes it. */
 static const char WANT_MODEL[] =
@@ -263,6 +264,7 @@ static int save_texts(struct store *s, const struct ldr_record *view,
         sqlite3_bind_text(st, 6, value, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 7, field_text(view, "/subject"), -1,
                           SQLITE_STATIC);
+        sqlite3_bind_text(st, 8, store_tx_time(s), -1, SQLITE_STATIC);
         rc = sqlite3_step(st);
         sqlite3_reset(st);
     }
@@ -605,8 +607,7 @@ static int mark(struct store *s, sqlite3_int64 seq, const char *status,
 {
     sqlite3_stmt *st = store_stmt(
         s, "UPDATE outbox SET status = ?2, rev = ?3, reject_code = ?4, "
-           "reject_message = ?5, answered_at = strftime('%Y-%m-%dT%H:%M:"
-           "%fZ', 'now') WHERE seq = ?1");
+           "reject_message = ?5, answered_at = ?6 WHERE seq = ?1");
     int rc;
 
     if (!st)
@@ -619,6 +620,7 @@ static int mark(struct store *s, sqlite3_int64 seq, const char *status,
         sqlite3_bind_text(st, 4, code, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 5, message, -1, SQLITE_STATIC);
     }
+    sqlite3_bind_text(st, 6, store_tx_time(s), -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : -1;

@@ -428,6 +428,7 @@ static void test_sync__token_added_while_serving_works(void **state)
 static void test_sync__rejected_change_is_shown_and_kept(void **state)
 {
     struct run r = {0};
+    const char *answered;
 
     (void)state;
     roster(&r);
@@ -442,6 +443,13 @@ static void test_sync__rejected_change_is_shown_and_kept(void **state)
     assert_int_equal(json_array_size(r.json), 1);
     assert_non_null(json_string_value(
         json_object_get(json_array_get(r.json, 0), "message")));
+    answered = json_string_value(
+        json_object_get(json_array_get(r.json, 0), "answered"));
+    /* when the answer came, as times are written: 2026-11-27T09:12:00.123Z */
+    assert_non_null(answered);
+    assert_int_equal(strlen(answered), 24);
+    assert_true(answered[4] == '-' && answered[10] == 'T' &&
+                answered[19] == '.' && answered[23] == 'Z');
     assert_int_equal(outbox(&r, "manager", "rejected"), 1);
     /* the view shows what the hub has: no E3001 */
     on(&r, "manager", NULL, "person", "show", "E3001", NULL);
