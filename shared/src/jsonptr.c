@@ -80,21 +80,37 @@ static int check_utf8(const char *ptr, struct ldr_err *err)
                        clip(ptr, at), ptr, at);
 }
 
-/* The common pointer, ASCII and well formed, in one pass; anything else
- * takes the checks below, which say what is wrong. */
+#define ONES 0x0101010101010101u
+#define HIGHS 0x8080808080808080u
+
+/* Whether one of the 8 bytes in `w` is non-ASCII or '~'. */
+static bool word_not_plain(uint64_t w)
+{
+    uint64_t tilde = w ^ (ONES * '~');
+
+    return ((w | ((tilde - ONES) & ~tilde)) & HIGHS) != 0;
+}
+
+/*
+ * The common pointer, ASCII without '~', eight bytes at a time; anything
+ * else takes the checks below, which say what is wrong. A pointer that
+ * short cannot hold too many segments.
+ */
 static bool plain_pointer(const char *p)
 {
-    size_t segments = 0;
+    size_t n = strlen(p), i = 0;
+    uint64_t w;
 
-    if (*p != '\0' && *p != '/')
+    if (n > LDR_JSONPTR_MAX_SEGMENTS || (n > 0 && p[0] != '/'))
         return false;
-    for (; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-
-        if (c >= 0x80 || (c == '/' && ++segments > LDR_JSONPTR_MAX_SEGMENTS) ||
-            (c == '~' && p[1] != '0' && p[1] != '1'))
+    for (; n - i >= 8; i += 8) {
+        memcpy(&w, p + i, sizeof w);
+        if (word_not_plain(w))
             return false;
     }
+    for (; i < n; i++)
+        if ((unsigned char)p[i] >= 0x80 || p[i] == '~')
+            return false;
     return true;
 }
 

@@ -561,6 +561,40 @@ static void test_jsonptr__messages_stay_short_and_utf8(void **state)
     free(slash_bad);
 }
 
+/* A bad '~' or byte is refused at every place a word-at-a-time scan
+ * could pass over it; the good escapes are accepted there too. */
+static void test_jsonptr__check_finds_a_bad_byte_anywhere(void **state)
+{
+    static const char *const bad[] = {"~2", "~/", "\xc0\xaf", "\xff"};
+    static const char *const good[] = {"~0", "~1", "\xe8\x83\xbd"};
+    char ptr[64];
+    struct ldr_err err;
+
+    (void)state;
+    for (size_t len = 1; len < 30; len++)
+        for (size_t at = 1; at < len; at++) {
+            for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+                memset(ptr, 'a', len);
+                ptr[0] = '/';
+                memcpy(ptr + at, bad[k], strlen(bad[k]));
+                ptr[at + strlen(bad[k]) > len ? at + strlen(bad[k]) : len] =
+                    '\0';
+                if (ldr_jsonptr_check(ptr, &err) == 0)
+                    fail_msg("'%s' at %zu of %zu accepted", bad[k], at, len);
+            }
+            for (size_t k = 0; k < sizeof good / sizeof *good; k++) {
+                memset(ptr, 'a', len);
+                ptr[0] = '/';
+                memcpy(ptr + at, good[k], strlen(good[k]));
+                ptr[at + strlen(good[k]) > len ? at + strlen(good[k]) : len] =
+                    '\0';
+                if (ldr_jsonptr_check(ptr, &err) != 0)
+                    fail_msg("'%s' at %zu of %zu: %s", good[k], at, len,
+                             err.msg);
+            }
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -581,6 +615,7 @@ int main(void)
         cmocka_unit_test(test_jsonptr__set_refuses_cycles),
         cmocka_unit_test(test_jsonptr__long_segments_are_not_truncated),
         cmocka_unit_test(test_jsonptr__messages_stay_short_and_utf8),
+        cmocka_unit_test(test_jsonptr__check_finds_a_bad_byte_anywhere),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
