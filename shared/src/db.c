@@ -314,45 +314,23 @@ static int apply_next(sqlite3 *db, enum ldr_db_app app,
     return 0;
 }
 
-static int foreign_keys_on(sqlite3 *db)
-{
-    sqlite3_stmt *st = NULL;
-    int on = 0;
-
-    if (sqlite3_prepare_v2(db, "PRAGMA foreign_keys", -1, &st, NULL) ==
-            SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        on = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    return on;
-}
-
 /*
  * Foreign keys are off while the steps run, as SQLite's ALTER TABLE page
  * asks for a rebuilt table that others point to (the setting cannot
  * change inside a transaction); check_foreign_keys() still checks every
- * row before each COMMIT.
+ * row before each COMMIT. The connection's setting is put back after.
  */
 static int apply_steps(sqlite3 *db, enum ldr_db_app app,
                        const struct ldr_migration *steps, int count,
                        int *version, struct ldr_err *err)
 {
-    int on = foreign_keys_on(db);
-    int rc = on ? ldr_db_exec(db, "PRAGMA foreign_keys = OFF",
-                              "starting migrations", err)
-                : 0;
+    int on = 0, rc = 0;
 
-    struct ldr_err later;
-
+    sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FKEY, -1, &on); /* read */
+    sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FKEY, 0, NULL);
     while (rc == 0 && *version < count)
         rc = apply_next(db, app, steps, count, version, err);
-    if (on &&
-        ldr_db_exec(db, "PRAGMA foreign_keys = ON", "enabling foreign keys",
-                    &later) != 0 &&
-        rc == 0) {
-        *err = later;
-        rc = later.code;
-    }
+    sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FKEY, on, NULL);
     return rc;
 }
 
