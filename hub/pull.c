@@ -173,23 +173,18 @@ static int read_page(sqlite3 *db, sqlite3_stmt *st, bool state_form,
 static void put_head(struct ldr_jsonbuf *b, bool state_form, bool more,
                      uint64_t next)
 {
-    struct ldr_jsonbuf head;
+    char head[96];
     size_t len = b->len;
+    int n = snprintf(head, sizeof head,
+                     "{\"form\":\"%s\",\"more\":%s,\"next\":%llu,\"items\":[",
+                     state_form ? "state" : "changes", more ? "true" : "false",
+                     (unsigned long long)next);
 
-    ldr_jsonbuf_init(&head);
-    puts_raw(&head,
-             state_form ? "{\"form\":\"state\"" : "{\"form\":\"changes\"");
-    puts_raw(&head,
-             more ? ",\"more\":true,\"next\":" : ",\"more\":false,\"next\":");
-    ldr_jsonbuf_uint(&head, next);
-    puts_raw(&head, ",\"items\":[");
-    b->oom |= head.oom;
-    ldr_jsonbuf_add(b, head.data ? head.data : "", head.len); /* the room */
+    ldr_jsonbuf_add(b, head, (size_t)n); /* the room */
     if (!b->oom) {
-        memmove(b->data + head.len, b->data, len);
-        memcpy(b->data, head.data, head.len);
+        memmove(b->data + n, b->data, len);
+        memcpy(b->data, head, (size_t)n);
     }
-    ldr_jsonbuf_release(&head);
 }
 
 void hub_get_changes(sqlite3 *db, const struct hub_principal *p, uint64_t since,
