@@ -215,26 +215,6 @@ static bool is_uuid(const char *s, size_t n)
 
 /* A field path (NUL-terminated, `n` bytes): a JSON Pointer below the root
  * with no empty segment. */
-/* The common path, "/ratings/x/level": ASCII without '~' or NUL, no empty
- * segment. Anything else takes the checks that name what is wrong. */
-static bool plain_path(const char *path, size_t n)
-{
-    size_t segments = 0;
-
-    if (path[0] != '/' || path[n - 1] == '/')
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)path[i];
-
-        if (c == '/' && path[i + 1] == '/')
-            return false; /* path[n - 1] is not '/', so i + 1 < n */
-        segments += c == '/';
-        if (c == '~' || c == '\0' || c >= 0x80)
-            return false;
-    }
-    return segments <= LDR_JSONPTR_MAX_SEGMENTS;
-}
-
 static int check_path(struct parser *p, const char *path, size_t n)
 {
     struct ldr_err perr;
@@ -247,8 +227,6 @@ static int check_path(struct parser *p, const char *path, size_t n)
         return fail(p, LDR_EINVAL,
                     "the empty path names the whole record; name a field "
                     "such as '/status'");
-    if (plain_path(path, n))
-        return 1;
     if (memchr(path, '\0', n))
         return fail(p, LDR_EINVAL, "path contains a NUL character");
     if (ldr_jsonptr_check(path, &perr) < 0)
