@@ -561,6 +561,20 @@ static void test_jsonptr__messages_stay_short_and_utf8(void **state)
     free(slash_bad);
 }
 
+/* "/aaa..." of `len` bytes with `piece` written at `at` (longer if the
+ * piece runs past the end). */
+static const char *placed(char out[64], size_t len, size_t at,
+                          const char *piece)
+{
+    size_t n = strlen(piece);
+
+    memset(out, 'a', len);
+    out[0] = '/';
+    memcpy(out + at, piece, n);
+    out[at + n > len ? at + n : len] = '\0';
+    return out;
+}
+
 /* A bad '~' or byte is refused at every place a word-at-a-time scan
  * could pass over it; the good escapes are accepted there too. */
 static void test_jsonptr__check_finds_a_bad_byte_anywhere(void **state)
@@ -573,25 +587,13 @@ static void test_jsonptr__check_finds_a_bad_byte_anywhere(void **state)
     (void)state;
     for (size_t len = 1; len < 30; len++)
         for (size_t at = 1; at < len; at++) {
-            for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
-                memset(ptr, 'a', len);
-                ptr[0] = '/';
-                memcpy(ptr + at, bad[k], strlen(bad[k]));
-                ptr[at + strlen(bad[k]) > len ? at + strlen(bad[k]) : len] =
-                    '\0';
-                if (ldr_jsonptr_check(ptr, &err) == 0)
+            for (size_t k = 0; k < sizeof bad / sizeof *bad; k++)
+                if (ldr_jsonptr_check(placed(ptr, len, at, bad[k]), &err) == 0)
                     fail_msg("'%s' at %zu of %zu accepted", bad[k], at, len);
-            }
-            for (size_t k = 0; k < sizeof good / sizeof *good; k++) {
-                memset(ptr, 'a', len);
-                ptr[0] = '/';
-                memcpy(ptr + at, good[k], strlen(good[k]));
-                ptr[at + strlen(good[k]) > len ? at + strlen(good[k]) : len] =
-                    '\0';
-                if (ldr_jsonptr_check(ptr, &err) != 0)
+            for (size_t k = 0; k < sizeof good / sizeof *good; k++)
+                if (ldr_jsonptr_check(placed(ptr, len, at, good[k]), &err) != 0)
                     fail_msg("'%s' at %zu of %zu: %s", good[k], at, len,
                              err.msg);
-            }
         }
 }
 
