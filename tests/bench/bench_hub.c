@@ -461,89 +461,28 @@ static sqlite3 *floor_db(const char *top)
     sqlite3 *db;
 
     snprintf(path, sizeof path, "%s/floor.db", top);
-    unlink(path);
-    if (sqlite3_open(path, &db) != SQLITE_OK ||
-        sqlite3_exec(db,
-                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                     "CREATE TABLE changes (seq INTEGER PRIMARY KEY, kind "
-                     "TEXT, record TEXT, hlc TEXT, device TEXT, author TEXT, "
-                     "change TEXT)",
-                     NULL, NULL, NULL) != SQLITE_OK)
+    if (!(db = bench_floor_db(path)))
         die("cannot make the floor database");
     return db;
 }
 
-/* Every change of the sets, parsed, and its compact text: the rows. */
-struct rows {
-    json_t *changes;
-    char **text;
-    size_t n;
-};
-
-static void rows_make(struct rows *r, const struct sets *s)
-{
-    r->changes = json_array();
-    for (size_t i = 0; i < s->n; i++) {
-        json_t *doc = json_loadb(s->text[i], s->len[i], 0, NULL);
-        json_array_extend(r->changes, json_object_get(doc, "changes"));
-        json_decref(doc);
-    }
-    r->n = json_array_size(r->changes);
-    r->text = calloc(r->n, sizeof *r->text);
-    for (size_t i = 0; i < r->n; i++)
-        r->text[i] = json_dumps(json_array_get(r->changes, i), JSON_COMPACT);
-}
-
-static void rows_free(struct rows *r)
-{
-    for (size_t i = 0; i < r->n; i++)
-        free(r->text[i]);
-    free(r->text);
-    json_decref(r->changes);
-}
-
-static void insert_rows(sqlite3 *db, const struct rows *r)
-{
-    static const char *const keys[] = {"kind", "record", "hlc", "device",
-                                       "author"};
-    sqlite3_stmt *st;
-
-    sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
-    sqlite3_prepare_v2(db,
-                       "INSERT INTO changes (kind, record, hlc, device, "
-                       "author, change) VALUES (?, ?, ?, ?, ?, ?)",
-                       -1, &st, NULL);
-    for (size_t i = 0; i < r->n; i++) {
-        json_t *ch = json_array_get(r->changes, i);
-        for (int k = 0; k < 5; k++)
-            sqlite3_bind_text(st, k + 1,
-                              json_string_value(json_object_get(ch, keys[k])),
-                              -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 6, r->text[i], -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            die("floor insert failed");
-        sqlite3_reset(st);
-    }
-    sqlite3_finalize(st);
-    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        die("floor commit failed");
-}
-
-/* Jansson parsing the sets' bytes plus a plain insert of their rows in
- * one transaction; the seconds it took. */
+/* Jansson parsing the sets' bytes plus a plain insert of their changes'
+ * rows in one transaction; the seconds it took. */
 static double floor_push(sqlite3 *db, const struct sets *s)
 {
-    struct rows r;
-    double start;
+    json_t *changes = json_array();
+    double t;
 
-    rows_make(&r, s);
-    start = now_s();
-    for (size_t i = 0; i < s->n; i++)
-        json_decref(json_loadb(s->text[i], s->len[i], 0, NULL));
-    insert_rows(db, &r);
-    start = now_s() - start;
-    rows_free(&r);
-    return start;
+    for (size_t i = 0; i < s->n; i++) {
+        json_t *doc = json_loadb(s->text[i], s->len[i], 0, NULL);
+        json_array_extend(changes, json_object_get(doc, "changes"));
+        json_decref(doc);
+    }
+    t = bench_floor_store(db, s->text, s->len, s->n, changes);
+    json_decref(changes);
+    if (t < 0)
+        die("the floor's insert failed");
+    return t;
 }
 
 /* Selects all rows back in pages of SET_SIZE and parses each change. */

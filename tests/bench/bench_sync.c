@@ -5,10 +5,12 @@
  * every sync timed as a whole process, from fork to wait4.
  *
  *   a) initial push of N assessments: N-100 rows of `pilot import` and 100
- *      drafts made with `assess new` and `assess interactive`
+ *      drafts made with `assess new` and `assess interactive`; beside it
+ *      the floor of storing those changes at all (bench_floor_store)
  *   b) incremental: the 100 drafts get 12 new levels and are submitted
  *   c) full pull into a fresh agent
- *   d) no-op sync, median of NOOP_REPEATS (5)
+ *   d) no-op sync, median of NOOP_REPEATS (5), beside bench_get (one
+ *      HTTPS GET from a fresh process that loads libcurl: the floor)
  *   e) CLIENTS (20) fresh agents with CLIENT_DOCS (200) new records each,
  *      their syncs started at once
  *
@@ -46,6 +48,7 @@
 #define MAX_ARGS 24
 
 static const char *ladder_bin, *hub_bin;
+static char get_bin[300]; /* bench_get, beside this program */
 static char top[] = "/tmp/ladder-bench-sync-XXXXXX";
 static pid_t serving;     /* the hub to stop when the bench fails */
 static long sync_rss_kib; /* largest ru_maxrss of a timed `ladder sync` */
@@ -724,11 +727,84 @@ static double timed(const char *what, const char *db)
     return ms;
 }
 
-/* a) the pusher's N records to the hub. */
+/* The texts of the changes waiting in `db`'s outbox. */
+struct texts {
+    char **text;
+    size_t *len, n;
+};
+
+static void outbox_texts(struct texts *t, const char *db)
+{
+    sqlite3_stmt *st = NULL;
+    sqlite3 *h;
+
+    memset(t, 0, sizeof *t);
+    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(h,
+                           "SELECT change FROM outbox WHERE status = "
+                           "'pending' ORDER BY seq",
+                           -1, &st, NULL) != SQLITE_OK)
+        die("cannot read the outbox of %s", db);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        size_t len = (size_t)sqlite3_column_bytes(st, 0);
+        t->text = realloc(t->text, (t->n + 1) * sizeof *t->text);
+        t->len = realloc(t->len, (t->n + 1) * sizeof *t->len);
+        if (!t->text || !t->len || !(t->text[t->n] = malloc(len + 1)))
+            die("out of memory");
+        memcpy(t->text[t->n], sqlite3_column_text(st, 0), len + 1);
+        t->len[t->n++] = len;
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+}
+
+/*
+ * The floor under storing the pushed changes at all (as bench_hub's):
+ * Jansson parsing their texts plus a plain insert of a row each. Run in a
+ * child process: the parent's size at fork counts in the ru_maxrss of
+ * the syncs it starts later.
+ */
+static void push_floor(const char *db)
+{
+    char path[320];
+    json_t *changes = json_array();
+    struct texts t;
+    sqlite3 *h;
+    double s;
+    pid_t pid = fork();
+    int status;
+
+    if (pid < 0)
+        die("fork failed");
+    if (pid > 0) {
+        if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+            WEXITSTATUS(status) != 0)
+            die("the floor's process failed");
+        return;
+    }
+    outbox_texts(&t, db);
+    for (size_t i = 0; i < t.n; i++)
+        json_array_append_new(changes,
+                              json_loadb(t.text[i], t.len[i], 0, NULL));
+    snprintf(path, sizeof path, "%s/floor.db", top);
+    if (!(h = bench_floor_db(path)))
+        _exit(1);
+    s = bench_floor_store(h, t.text, t.len, t.n, changes);
+    printf("push_floor_store %.2f s\n", s);
+    printf("# push_floor_store: Jansson parsing the %zu changes to push "
+           "plus a plain SQLite insert of a row each\n",
+           t.n);
+    fflush(stdout);
+    _exit(s < 0);
+}
+
+/* a) the pusher's N records to the hub, beside the floor. */
 static void push_initial(struct run *r)
 {
-    double ms = timed("push_initial", r->pusher);
+    double ms;
 
+    push_floor(r->pusher);
+    ms = timed("push_initial", r->pusher);
     printf("push_initial %.2f s\n", ms / 1e3);
     printf("push_initial_rate %.0f docs/s\n", (double)r->n / (ms / 1e3));
 }
@@ -789,13 +865,40 @@ static double floor_ms(const char *db, long *rss)
     return median(t, 15);
 }
 
+/* The floor under any sync run as a command: bench_get, a process that
+ * loads libcurl as ladder does and makes one HTTPS GET of the hub's
+ * /healthz; its median time over 3 * NOOP_REPEATS runs. */
+static double https_floor_ms(const struct run *r)
+{
+    char url[320];
+    char *argv[] = {get_bin, url, hub.ca, NULL};
+    size_t n = 3 * r->noops;
+    double *t = calloc(n, sizeof *t), m;
+    struct proc p;
+
+    snprintf(url, sizeof url, "%s/healthz", hub.url);
+    for (size_t i = 0; i < n; i++) {
+        start(&p, argv, NULL, NULL);
+        finish(&p);
+        free(p.text);
+        if (failed(&p))
+            die("%s %s failed", get_bin, url);
+        t[i] = p.ms;
+    }
+    m = median(t, n);
+    free(t);
+    return m;
+}
+
 static void noops(struct run *r)
 {
     long rss;
 
     printf("noop_sync_2way %.1f ms\n", noop(r, r->puller));
     printf("noop_sync_pusher %.1f ms\n", noop(r, r->pusher));
-    printf("# noop: the agent that pulled, then the one that pushed; "
+    printf("noop_floor_https_get %.1f ms\n", https_floor_ms(r));
+    printf("# noop: the agent that pulled, then the one that pushed; the "
+           "floor: one HTTPS GET from a fresh process that loads libcurl; "
            "'ladder version' takes %.1f ms",
            floor_ms(r->puller, &rss));
     printf(" and %.1f MiB\n", (double)rss / 1024);
@@ -879,6 +982,17 @@ static void bench(struct run *r)
     hub_stop();
 }
 
+/* The path of program `name` in the directory of `self` (argv[0]). */
+static void beside(char *out, size_t cap, const char *self, const char *name)
+{
+    const char *slash = strrchr(self, '/');
+
+    if (slash)
+        snprintf(out, cap, "%.*s/%s", (int)(slash - self), self, name);
+    else
+        snprintf(out, cap, "./%s", name);
+}
+
 int main(int argc, char **argv)
 {
     struct run r = {0};
@@ -889,6 +1003,7 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     ladder_bin = argv[1];
     hub_bin = argv[2];
+    beside(get_bin, sizeof get_bin, argv[0], "bench_get");
     r.model_file = argv[3];
     r.n = argc > 6 ? strtoul(argv[6], NULL, 10) : 10000;
     r.clients = env_size("CLIENTS", 20);

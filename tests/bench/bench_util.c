@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 json_t *bench_read_ndjson(const char *path, size_t n)
@@ -70,4 +71,83 @@ double bench_cpu_s(pid_t pid)
                &user, &sys) != 2)
         return 0;
     return (double)(user + sys) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+sqlite3 *bench_floor_db(const char *path)
+{
+    sqlite3 *db = NULL;
+
+    unlink(path);
+    if (sqlite3_open(path, &db) != SQLITE_OK ||
+        sqlite3_exec(db,
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                     "CREATE TABLE changes (seq INTEGER PRIMARY KEY, kind "
+                     "TEXT, record TEXT, hlc TEXT, device TEXT, author TEXT, "
+                     "change TEXT)",
+                     NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return NULL;
+    }
+    return db;
+}
+
+static int insert_rows(sqlite3 *db, json_t *changes, char *const *text)
+{
+    static const char *const keys[] = {"kind", "record", "hlc", "device",
+                                       "author"};
+    sqlite3_stmt *st;
+    int rc = SQLITE_DONE;
+
+    if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+                           "INSERT INTO changes (kind, record, hlc, device, "
+                           "author, change) VALUES (?, ?, ?, ?, ?, ?)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    for (size_t i = 0; rc == SQLITE_DONE && i < json_array_size(changes); i++) {
+        json_t *ch = json_array_get(changes, i);
+        for (int k = 0; k < 5; k++)
+            sqlite3_bind_text(st, k + 1,
+                              json_string_value(json_object_get(ch, keys[k])),
+                              -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, text[i], -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE ||
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        return -1;
+    return 0;
+}
+
+double bench_floor_store(sqlite3 *db, char *const *text, const size_t *len,
+                         size_t n, json_t *changes)
+{
+    size_t rows = json_array_size(changes);
+    char **row = calloc(rows + 1, sizeof *row);
+    double t = -1;
+    int rc;
+
+    for (size_t i = 0; row && i < rows; i++)
+        row[i] = json_dumps(json_array_get(changes, i), JSON_COMPACT);
+    if (row) {
+        t = now_s();
+        for (size_t i = 0; i < n; i++)
+            json_decref(json_loadb(text[i], len[i], 0, NULL));
+        rc = insert_rows(db, changes, row);
+        t = rc == 0 ? now_s() - t : -1;
+    }
+    for (size_t i = 0; row && i < rows; i++)
+        free(row[i]);
+    free(row);
+    return t;
 }

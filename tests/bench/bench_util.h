@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <jansson.h>
+#include <sqlite3.h>
 
 /* The first `n` records of an ndjson file (the peer's workload); NULL if
  * it has fewer. */
@@ -21,5 +22,18 @@ double bench_peak_rss_mib(pid_t pid);
 /* CPU seconds (user and system) process `pid` has used so far: steadier
  * than wall time on a busy machine; 0 if unknown. */
 double bench_cpu_s(pid_t pid);
+
+/* The floor of storing changes: a fresh database at `path` with one plain
+ * table of them (WAL, synchronous=NORMAL); NULL on failure. */
+sqlite3 *bench_floor_db(const char *path);
+
+/*
+ * Seconds to parse the `n` texts with Jansson and insert a row for each
+ * change object of the array `changes` (its key fields and compact text,
+ * made beforehand) in one transaction: what storing those bytes costs at
+ * the least. -1 on failure.
+ */
+double bench_floor_store(sqlite3 *db, char *const *text, const size_t *len,
+                         size_t n, json_t *changes);
 
 #endif

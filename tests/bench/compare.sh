@@ -18,10 +18,11 @@ out=$top/build-bench/compare-$(date +%Y%m%d-%H%M%S)
 bin=$top/build-bench
 
 LADDER_BENCH_DATA_ONLY=1 sh "$top/tests/bench/run.sh" "$n"
-cmake --build "$bin" -j"$(nproc)" --target bench_sync ladder ladder-hub >/dev/null
+cmake --build "$bin" -j"$(nproc)" --target bench_sync bench_get ladder ladder-hub >/dev/null
 # the binaries of this run, copied: a rebuild meanwhile does not mix versions
 mkdir -p "$out/bin"
-cp "$bin/agent/ladder" "$bin/hub/ladder-hub" "$bin/tests/bench/bench_sync" "$out/bin/"
+cp "$bin/agent/ladder" "$bin/hub/ladder-hub" "$bin/tests/bench/bench_sync" \
+    "$bin/tests/bench/bench_get" "$out/bin/"
 git -C "$top" log -1 --format='# ladder at commit %h (%cs)' >"$out/version.txt" 2>/dev/null || :
 git -C "$top" status --short -- agent hub shared 2>/dev/null | wc -l |
     sed 's/^ */# files changed since in agent, hub and shared: /' >>"$out/version.txt"
@@ -60,10 +61,12 @@ const med = (r) => { if (!r) return NaN; const s = [...r.values].sort((a, b) => 
 // name, how the ratio reads, target
 const rows = [
   ['push_initial', 'time', '>= 10x faster'], ['push_initial_rate', 'rate', ''],
+  ['push_floor_store', 'time', ''],
   ['push_incremental_100', 'time', '>= 3x faster'],
   ['pull_full', 'time', '>= 10x faster'], ['pull_full_rate', 'rate', ''],
   ['noop_sync_2way', 'time', '>= 3x faster'], ['noop_sync_pusher', 'time', ''],
   ['noop_push', 'time', ''], ['noop_pull', 'time', ''],
+  ['noop_floor_https_get', 'time', ''],
   ['concurrent_push', 'time', ''], ['concurrent_push_rate', 'rate', ''],
   ['server_peak_rss', 'size', '< 30 MiB'], ['client_peak_rss', 'size', '< 20 MiB'],
   ['doc_json_bytes_avg', 'size', ''],
@@ -83,6 +86,15 @@ for (const [name, kind, target] of rows) {
   const r = isNaN(ratio) ? '-' : (kind === 'time' ? `${ratio.toFixed(2)}x faster` :
     kind === 'rate' ? `${ratio.toFixed(2)}x` : `${ratio.toFixed(2)}x smaller`);
   console.log(`| ${name} | ${unit} | ${fmt(o)} | ${fmt(p)} | ${r} | ${target} | ${met} |`);
+}
+// the most any client could show against the peer here: the peer's
+// time over the floor under every process of ours, measured in the run
+for (const [phase, floor] of [['push_initial', 'push_floor_store'],
+                              ['noop_sync_2way', 'noop_floor_https_get']]) {
+  const p = med(peer.get(phase)), f = med(ours.get(floor));
+  if (!isNaN(p) && !isNaN(f))
+    console.log(`# ${phase}: the peer's ${p} over the floor's ${f} (${floor}) ` +
+                `is ${(p / f).toFixed(2)}x, the best ratio a sync above that floor could reach`);
 }
 for (const who of ['ours', 'peer'])
   for (const [name, r] of (who === 'ours' ? ours : peer))
