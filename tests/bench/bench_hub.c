@@ -415,8 +415,22 @@ static void post(CURL *c, const struct hub *h, const char *token,
     free(b.p);
 }
 
-/* GETs pages from 0 until the hub says no more; the items and bytes. */
-static size_t pull(CURL *c, const struct hub *h, size_t *bytes)
+/* Keeps a page's text (moved) for the floor to parse. */
+static void pages_keep(struct sets *pages, struct buf *b)
+{
+    pages->text = realloc(pages->text, (pages->n + 1) * sizeof *pages->text);
+    pages->len = realloc(pages->len, (pages->n + 1) * sizeof *pages->len);
+    if (!pages->text || !pages->len)
+        die("out of memory");
+    pages->text[pages->n] = b->p;
+    pages->len[pages->n++] = b->len;
+    pages->bytes += b->len;
+    b->p = NULL;
+}
+
+/* GETs pages from 0 until the hub says no more, keeping their texts in
+ * `pages`; the items. */
+static size_t pull(CURL *c, const struct hub *h, struct sets *pages)
 {
     char url[512], auth[300];
     struct curl_slist *l = NULL;
@@ -428,7 +442,6 @@ static size_t pull(CURL *c, const struct hub *h, size_t *bytes)
     l = curl_slist_append(l, auth);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, l);
     curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-    *bytes = 0;
     while (more) {
         struct buf b = {0};
         json_t *page;
@@ -445,9 +458,8 @@ static size_t pull(CURL *c, const struct hub *h, size_t *bytes)
         items += json_array_size(json_object_get(page, "items"));
         next = json_integer_value(json_object_get(page, "next"));
         more = json_is_true(json_object_get(page, "more"));
-        *bytes += b.len;
         json_decref(page);
-        free(b.p);
+        pages_keep(pages, &b);
     }
     curl_slist_free_all(l);
     return items;
@@ -485,12 +497,14 @@ static double floor_push(sqlite3 *db, const struct sets *s)
     return t;
 }
 
-/* Selects all rows back in pages of SET_SIZE and parses each change. */
-static double floor_pull(sqlite3 *db)
+/* Selects all rows back in pages of SET_SIZE, then parses the bytes the
+ * pull received (states with their stamps, not the pushed change rows). */
+static double floor_pull(sqlite3 *db, const struct sets *pages)
 {
     double start = now_s();
     sqlite3_stmt *st;
     long long next = 0;
+    size_t read = 0;
     int rows = 1;
 
     sqlite3_prepare_v2(db,
@@ -501,16 +515,17 @@ static double floor_pull(sqlite3 *db)
         rows = 0;
         sqlite3_bind_int64(st, 1, next);
         while (sqlite3_step(st) == SQLITE_ROW) {
-            json_t *doc =
-                json_loadb((const char *)sqlite3_column_text(st, 1),
-                           (size_t)sqlite3_column_bytes(st, 1), 0, NULL);
+            read += (size_t)sqlite3_column_bytes(st, 1);
             next = sqlite3_column_int64(st, 0);
-            json_decref(doc);
             rows++;
         }
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
+    for (size_t i = 0; i < pages->n; i++)
+        json_decref(json_loadb(pages->text[i], pages->len[i], 0, NULL));
+    if (!read)
+        die("the floor read no rows");
     return now_s() - start;
 }
 
@@ -553,7 +568,8 @@ static void bench(const char *top, json_t *docs, json_t *model,
     struct sets roster = {0}, work = {0};
     sqlite3 *db;
     double t, push_s, pull_s, cpu0, push_cpu, pull_cpu;
-    size_t bytes, items;
+    struct sets pages = {0};
+    size_t items;
     CURL *c;
 
     hub_start(&h, top, model_file);
@@ -569,25 +585,26 @@ static void bench(const char *top, json_t *docs, json_t *model,
     push_cpu = hub_cpu(&h) - cpu0;
     cpu0 = hub_cpu(&h);
     t = now_s();
-    items = pull(c, &h, &bytes);
+    items = pull(c, &h, &pages);
     pull_s = now_s() - t;
     pull_cpu = hub_cpu(&h) - cpu0;
     curl_easy_cleanup(c);
     db = floor_db(top);
     printf("-- %s: %zu sets, %.1f MB of JSON; pulled %zu items, %.1f MB%s\n",
            gzip ? "gzip, as ladder sync" : "plain JSON", work.n,
-           (double)work.bytes / 1e6, items, (double)bytes / 1e6,
+           (double)work.bytes / 1e6, items, (double)pages.bytes / 1e6,
            gzip ? " (after gunzip)" : "");
     floor_push(db, &roster); /* so the pull floor reads as many rows */
     report("push", work.changes, push_s, floor_push(db, &work),
            hub_seconds(&h, "/v1/changesets", ASSESSOR), push_cpu);
-    report("pull (first sync, states)", items, pull_s, floor_pull(db),
+    report("pull (first sync, states)", items, pull_s, floor_pull(db, &pages),
            hub_seconds(&h, "/v1/changes", ASSESSOR), pull_cpu);
     printf("hub peak RSS %.1f MiB\n", bench_peak_rss_mib(h.pid));
     sqlite3_close(db);
     hub_stop(&h);
     sets_free(&roster);
     sets_free(&work);
+    sets_free(&pages);
 }
 
 int main(int argc, char **argv)
