@@ -376,7 +376,8 @@ struct found {
  * left it. */
 struct hub_held {
     struct ldr_record rec;
-    json_t *value; /* ldr_record_value(); NULL while there is no record */
+    json_t *value; /* as read, ldr_domain_before(); after a change, its
+                      ldr_record_value(); NULL while there is no record */
     bool dirty;    /* changed since read or written */
 };
 
@@ -604,7 +605,7 @@ static int load_held(struct hub_apply *a, struct work *w, struct ldr_err *err)
     sqlite3_reset(st);
     if (rc == 1)
         return 0;
-    if (rc == 0 && !(h->value = ldr_record_value(&h->rec)))
+    if (rc == 0 && !(h->value = ldr_domain_before(h->rec.kind, &h->rec)))
         rc = ldr_err_set(err, LDR_ENOMEM, "out of memory");
     return rc;
 }

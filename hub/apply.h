@@ -148,6 +148,7 @@ bool hub_may_write_as(const struct hub_principal *p,
 /*
  * What they may write: the record of `kind` going from `before` (NULL
  * when new) to `after`, by role and scope (docs/protocol.md section 9).
+ * Of `before` only plain top-level fields are read (ldr_domain_before).
  */
 bool hub_may_write(struct hub_apply *a, const char *kind, const json_t *before,
                    const json_t *after, char why[HUB_WHY_MAX]);

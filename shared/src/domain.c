@@ -8,6 +8,7 @@
 
 #include "ladder/err.h"
 #include "ladder/jsonptr.h"
+#include "ladder/record.h"
 #include "ladder/utf8.h"
 
 /* Values are quoted in messages up to this many bytes. */
@@ -762,6 +763,26 @@ static int assessment_locked(struct check *c)
     if (may && is(now, "withdrawn"))
         return locked_edit(c, "submitted", withdraw);
     return locked_edit(c, "submitted", NULL);
+}
+
+/* Whether the checks compare the whole values before and after: only
+ * for a locked assessment (assessment_locked, locked_edit). */
+static bool compares_whole(const char *kind, const json_t *head)
+{
+    const char *state = state_of(head);
+
+    return is(kind, "assessment") &&
+           (is(state, "submitted") || is(state, "withdrawn"));
+}
+
+json_t *ldr_domain_before(const char *kind, const struct ldr_record *rec)
+{
+    json_t *head = ldr_record_head(rec);
+
+    if (!head || !compares_whole(kind, head))
+        return head;
+    json_decref(head);
+    return ldr_record_value(rec);
 }
 
 /* ---- the kinds ----------------------------------------------------------- */

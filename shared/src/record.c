@@ -747,6 +747,31 @@ json_t *ldr_record_value(const struct ldr_record *rec)
     return flat ? doc : stamped_value(rec);
 }
 
+json_t *ldr_record_head(const struct ldr_record *rec)
+{
+    struct vpaths v;
+    json_t *doc = NULL;
+    bool flat = flat_fields(rec, &v);
+
+    if (flat)
+        doc = json_object();
+    for (size_t i = 0; flat && doc && i < rec->nfields; i++) {
+        const json_t *val = v.p[i].f->value;
+
+        if (v.p[i].n != 1 || !val)
+            continue;
+        /* an array is copied, as in ldr_record_value() */
+        if (!put_key(doc, &v.p[i].keys[0],
+                     json_is_array(val) ? json_deep_copy(val)
+                                        : json_incref((json_t *)val))) {
+            json_decref(doc);
+            doc = NULL;
+        }
+    }
+    vpaths_free(&v);
+    return flat ? doc : stamped_value(rec);
+}
+
 void ldr_record_write_value(struct ldr_jsonbuf *b, const struct ldr_record *rec)
 {
     struct vpaths v;

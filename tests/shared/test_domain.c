@@ -14,8 +14,10 @@
 
 #include "ladder/domain.h"
 #include "ladder/err.h"
+#include "ladder/hlc.h"
 #include "ladder/jsonptr.h"
 #include "ladder/model.h"
+#include "ladder/record.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define DEMO LADDER_TEST_DATA "/model-demo.json"
@@ -199,6 +201,81 @@ static int check(const char *kind, const json_t *before, const json_t *after,
     struct ldr_domain_env env = {find_model, on_roster, st, false};
 
     return ldr_domain_check(&env, kind, before, after, err);
+}
+
+/* Each leaf of `v` (an array is one) in `set`, at its path. */
+static void add_leaves(json_t *set, const json_t *v, char *path, size_t len)
+{
+    const char *key;
+    json_t *m;
+
+    if (!json_is_object(v)) {
+        json_object_set(set, path, (json_t *)v);
+        return;
+    }
+    json_object_foreach((json_t *)v, key, m)
+    {
+        size_t n = ldr_jsonptr_escape(path + len + 1, 255 - len, key);
+
+        assert_true(n < 255 - len);
+        path[len] = '/';
+        add_leaves(set, m, path, len + 1 + n);
+        path[len] = '\0';
+    }
+}
+
+/* A stored record of `kind` whose value is `v`: one change setting each
+ * leaf (the hub keeps records as fields; an empty object is none). */
+static void record_of(struct ldr_record *rec, const char *kind, const json_t *v)
+{
+    static const char id[] = "0193a5b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b";
+    char hlc[LDR_HLC_TEXT_LEN + 1], path[256] = "";
+    json_t *set = json_object(), *doc;
+    struct ldr_change ch;
+    struct ldr_err err = {0};
+
+    add_leaves(set, v, path, 0);
+    ldr_hlc_format(hlc, (struct ldr_hlc){1000, 0});
+    doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:o}", "kind", kind,
+                    "record", id, "hlc", hlc, "device",
+                    "0193a5b2-0000-7000-8000-00000000000a", "author",
+                    "zhang.min", "base", 0, "set", set);
+    ldr_record_init(rec, kind, id);
+    if (ldr_change_from_json(&ch, doc, 0, NULL, &err) != 0)
+        fail_msg("record of %s: %s", kind, err.msg);
+    assert_int_equal(ldr_record_apply(rec, &ch, 1, NULL, NULL, &err), 0);
+    ldr_change_release(&ch);
+    json_decref(doc);
+}
+
+/*
+ * What the hub reads of a stored record as `before` (ldr_domain_before)
+ * gets the same verdict and message as the record's whole value, for the
+ * record whose value is `before`.
+ */
+static void assert_before_suffices(const struct ldr_domain_env *env,
+                                   const char *kind, const json_t *before,
+                                   const json_t *after, const char *name)
+{
+    struct ldr_err whole_err = {0}, part_err = {0};
+    struct ldr_record rec;
+    json_t *whole, *part;
+    int whole_rc, part_rc;
+
+    record_of(&rec, kind, before);
+    whole = ldr_record_value(&rec);
+    part = ldr_domain_before(kind, &rec);
+    assert_non_null(whole);
+    assert_non_null(part);
+    whole_rc = ldr_domain_check(env, kind, whole, after, &whole_err);
+    part_rc = ldr_domain_check(env, kind, part, after, &part_err);
+    if (whole_rc != part_rc || strcmp(whole_err.msg, part_err.msg) != 0)
+        fail_msg("%s: with the whole value %d '%s', with ldr_domain_before "
+                 "%d '%s'",
+                 name, whole_rc, whole_err.msg, part_rc, part_err.msg);
+    json_decref(whole);
+    json_decref(part);
+    ldr_record_release(&rec);
 }
 
 static void assert_refused(int rc, int want, const struct ldr_err *err,
@@ -1016,6 +1093,7 @@ static void test_domain__transitions(void **state)
     for (size_t i = 0; i < COUNT(transition_cases); i++) {
         const struct transition_case *t = &transition_cases[i];
         struct env_state st = {0};
+        struct ldr_domain_env env = {find_model, on_roster, &st, false};
         struct ldr_err err = {0};
         json_t *before = record(t->kind), *after;
         int rc;
@@ -1025,6 +1103,7 @@ static void test_domain__transitions(void **state)
         apply(after, t->after);
         rc = check(t->kind, before, after, &st, &err);
         assert_refused(rc, t->rc, &err, t->frag1, t->frag2, t->name);
+        assert_before_suffices(&env, t->kind, before, after, t->name);
         json_decref(before);
         json_decref(after);
     }
@@ -1134,6 +1213,7 @@ static void test_domain__hr_reopens_and_withdraws(void **state)
         assert_refused(
             ldr_domain_check(&env, "assessment", before, after, &err), t->rc,
             &err, t->frag1, t->frag2, t->name);
+        assert_before_suffices(&env, "assessment", before, after, t->name);
         json_decref(before);
         json_decref(after);
     }

@@ -726,11 +726,81 @@ static void test_record__value_text_equals_the_tree_dump(void **state)
     }
 }
 
+/* Whether a field's path lies inside another's. */
+static bool paths_nest(const struct ldr_record *rec)
+{
+    for (size_t i = 0; i < rec->nfields; i++)
+        for (size_t j = 0; j < rec->nfields; j++) {
+            const char *a = rec->fields[i].path, *b = rec->fields[j].path;
+            size_t n = strlen(a);
+
+            if (i != j && strncmp(a, b, n) == 0 && b[n] == '/')
+                return true;
+        }
+    return false;
+}
+
+/* Unless paths nest (then it is the whole value), the head holds the
+ * value's members that are fields of their own, and lacks only members
+ * that are objects of deeper fields. */
+static void check_head(const struct ldr_record *rec, const json_t *head,
+                       const json_t *v, uint64_t start)
+{
+    char path[128] = "/";
+    const char *key;
+    json_t *m;
+
+    if (paths_nest(rec)) {
+        if (!json_equal(head, v))
+            fail_msg("seed %llu: paths nest, the head is not the value",
+                     (unsigned long long)start);
+        return;
+    }
+    json_object_foreach((json_t *)v, key, m)
+    {
+        const json_t *h = json_object_get(head, key);
+        const struct ldr_field *f;
+
+        ldr_jsonptr_escape(path + 1, sizeof path - 1, key);
+        f = ldr_record_field(rec, path);
+        if (f && f->value ? !h || !json_equal(h, m) : h || !json_is_object(m))
+            fail_msg("seed %llu: member '%s' %s in the head",
+                     (unsigned long long)start, key, h ? "wrongly" : "not");
+    }
+    json_object_foreach((json_t *)head, key, m)
+    {
+        if (!json_object_get(v, key))
+            fail_msg("seed %llu: the head has '%s', the value has not",
+                     (unsigned long long)start, key);
+    }
+}
+
+static void test_record__head_is_the_value_s_own_fields(void **state)
+{
+    (void)state;
+    for (uint64_t start = 1; start <= 3000; start++) {
+        struct ldr_record rec;
+        json_t *v, *head;
+
+        seed = start;
+        random_record(&rec, start % 2 == 0);
+        v = ldr_record_value(&rec);
+        head = ldr_record_head(&rec);
+        assert_non_null(v);
+        assert_non_null(head);
+        check_head(&rec, head, v, start);
+        json_decref(v);
+        json_decref(head);
+        ldr_record_release(&rec);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_record__nested_fields_make_the_value),
         cmocka_unit_test(test_record__value_text_equals_the_tree_dump),
+        cmocka_unit_test(test_record__head_is_the_value_s_own_fields),
         cmocka_unit_test(test_record__last_writer_wins_in_any_order),
         cmocka_unit_test(test_record__applying_twice_changes_nothing),
         cmocka_unit_test(test_record__may_hold_rules_out_only_unmerged_changes),

@@ -8,6 +8,7 @@
 #include "ladder/uuid.h"
 
 struct ldr_err;
+struct ldr_record;
 
 /*
  * The record kinds and their rules (docs/records.md): what fields a
@@ -57,6 +58,15 @@ bool ldr_domain_kind_known(const char *kind);
 int ldr_domain_check(const struct ldr_domain_env *env, const char *kind,
                      const json_t *before, const json_t *after,
                      struct ldr_err *err);
+
+/*
+ * What ldr_domain_check needs as `before` of the stored record `rec` of
+ * `kind`: its plain top-level fields (ldr_record_head), as the checks
+ * read no deeper, except for a submitted or withdrawn assessment, whose
+ * whole value they compare with the change's. New reference; NULL when
+ * out of memory.
+ */
+json_t *ldr_domain_before(const char *kind, const struct ldr_record *rec);
 
 /* True if `s` is a valid person or unit id: 1..64 of A-Za-z0-9._- */
 bool ldr_domain_id_valid(const char *s);

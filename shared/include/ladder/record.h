@@ -101,6 +101,14 @@ bool ldr_record_may_hold(const struct ldr_record *rec,
 json_t *ldr_record_value(const struct ldr_record *rec);
 
 /*
+ * The members of ldr_record_value() that are fields themselves, with no
+ * path below them (the record's plain top-level fields, not the objects
+ * built of deeper ones), or the whole value when paths nest. Cheaper
+ * than the value when most fields lie deeper. New reference.
+ */
+json_t *ldr_record_head(const struct ldr_record *rec);
+
+/*
  * ldr_record_value()'s text with sorted keys, as ldr_jsonbuf_value(b, v,
  * true) writes it, appended to `b` (out of memory: b->oom). Records whose
  * paths do not nest are written straight from their fields, without a
