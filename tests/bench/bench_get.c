@@ -48,9 +48,12 @@ int main(int argc, char **argv)
     long status = 0;
     CURL *h;
 
-    if (argc != 3 || !lib) {
-        fprintf(stderr, "usage: bench_get URL CA_FILE (libcurl.so.4: %s)\n",
-                lib ? "loaded" : dlerror());
+    if (argc != 3) {
+        fprintf(stderr, "usage: bench_get URL CA_FILE\n");
+        return 2;
+    }
+    if (!lib) {
+        fprintf(stderr, "bench_get: cannot load libcurl.so.4: %s\n", dlerror());
         return 2;
     }
     /* POSIX: a function pointer may travel through void * */

@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -39,14 +38,6 @@
 #define UNIT "north"
 
 static const char *hub_bin;
-
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static pid_t serving; /* the hub to stop when the bench fails */
 
@@ -415,22 +406,9 @@ static void post(CURL *c, const struct hub *h, const char *token,
     free(b.p);
 }
 
-/* Keeps a page's text (moved) for the floor to parse. */
-static void pages_keep(struct sets *pages, struct buf *b)
-{
-    pages->text = realloc(pages->text, (pages->n + 1) * sizeof *pages->text);
-    pages->len = realloc(pages->len, (pages->n + 1) * sizeof *pages->len);
-    if (!pages->text || !pages->len)
-        die("out of memory");
-    pages->text[pages->n] = b->p;
-    pages->len[pages->n++] = b->len;
-    pages->bytes += b->len;
-    b->p = NULL;
-}
-
 /* GETs pages from 0 until the hub says no more, keeping their texts in
  * `pages`; the items. */
-static size_t pull(CURL *c, const struct hub *h, struct sets *pages)
+static size_t pull(CURL *c, const struct hub *h, struct bench_texts *pages)
 {
     char url[512], auth[300];
     struct curl_slist *l = NULL;
@@ -459,7 +437,7 @@ static size_t pull(CURL *c, const struct hub *h, struct sets *pages)
         next = json_integer_value(json_object_get(page, "next"));
         more = json_is_true(json_object_get(page, "more"));
         json_decref(page);
-        pages_keep(pages, &b);
+        bench_texts_add(pages, b.p, b.len);
     }
     curl_slist_free_all(l);
     return items;
@@ -490,7 +468,8 @@ static double floor_push(sqlite3 *db, const struct sets *s)
         json_array_extend(changes, json_object_get(doc, "changes"));
         json_decref(doc);
     }
-    t = bench_floor_store(db, s->text, s->len, s->n, changes);
+    t = bench_floor_store(
+        db, &(struct bench_texts){s->text, s->len, s->n, s->bytes}, changes);
     json_decref(changes);
     if (t < 0)
         die("the floor's insert failed");
@@ -499,9 +478,9 @@ static double floor_push(sqlite3 *db, const struct sets *s)
 
 /* Selects all rows back in pages of SET_SIZE, then parses the bytes the
  * pull received (states with their stamps, not the pushed change rows). */
-static double floor_pull(sqlite3 *db, const struct sets *pages)
+static double floor_pull(sqlite3 *db, const struct bench_texts *pages)
 {
-    double start = now_s();
+    double start = bench_now_s();
     sqlite3_stmt *st;
     long long next = 0;
     size_t read = 0;
@@ -526,7 +505,7 @@ static double floor_pull(sqlite3 *db, const struct sets *pages)
         json_decref(json_loadb(pages->text[i], pages->len[i], 0, NULL));
     if (!read)
         die("the floor read no rows");
-    return now_s() - start;
+    return bench_now_s() - start;
 }
 
 /* ---- the run ---- */
@@ -568,7 +547,7 @@ static void bench(const char *top, json_t *docs, json_t *model,
     struct sets roster = {0}, work = {0};
     sqlite3 *db;
     double t, push_s, pull_s, cpu0, push_cpu, pull_cpu;
-    struct sets pages = {0};
+    struct bench_texts pages = {0};
     size_t items;
     CURL *c;
 
@@ -578,15 +557,15 @@ static void bench(const char *top, json_t *docs, json_t *model,
     for (size_t i = 0; i < roster.n; i++)
         post(c, &h, h.hr, roster.text[i], roster.len[i], roster.count[i], gzip);
     cpu0 = hub_cpu(&h);
-    t = now_s();
+    t = bench_now_s();
     for (size_t i = 0; i < work.n; i++)
         post(c, &h, h.assessor, work.text[i], work.len[i], work.count[i], gzip);
-    push_s = now_s() - t;
+    push_s = bench_now_s() - t;
     push_cpu = hub_cpu(&h) - cpu0;
     cpu0 = hub_cpu(&h);
-    t = now_s();
+    t = bench_now_s();
     items = pull(c, &h, &pages);
-    pull_s = now_s() - t;
+    pull_s = bench_now_s() - t;
     pull_cpu = hub_cpu(&h) - cpu0;
     curl_easy_cleanup(c);
     db = floor_db(top);
@@ -604,7 +583,7 @@ static void bench(const char *top, json_t *docs, json_t *model,
     hub_stop(&h);
     sets_free(&roster);
     sets_free(&work);
-    sets_free(&pages);
+    bench_texts_free(&pages);
 }
 
 int main(int argc, char **argv)

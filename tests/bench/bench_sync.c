@@ -728,32 +728,20 @@ static double timed(const char *what, const char *db)
 }
 
 /* The texts of the changes waiting in `db`'s outbox. */
-struct texts {
-    char **text;
-    size_t *len, n;
-};
-
-static void outbox_texts(struct texts *t, const char *db)
+static void outbox_texts(struct bench_texts *t, const char *db)
 {
     sqlite3_stmt *st = NULL;
     sqlite3 *h;
 
-    memset(t, 0, sizeof *t);
     if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(h,
                            "SELECT change FROM outbox WHERE status = "
                            "'pending' ORDER BY seq",
                            -1, &st, NULL) != SQLITE_OK)
         die("cannot read the outbox of %s", db);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        size_t len = (size_t)sqlite3_column_bytes(st, 0);
-        t->text = realloc(t->text, (t->n + 1) * sizeof *t->text);
-        t->len = realloc(t->len, (t->n + 1) * sizeof *t->len);
-        if (!t->text || !t->len || !(t->text[t->n] = malloc(len + 1)))
-            die("out of memory");
-        memcpy(t->text[t->n], sqlite3_column_text(st, 0), len + 1);
-        t->len[t->n++] = len;
-    }
+    while (sqlite3_step(st) == SQLITE_ROW)
+        bench_texts_add(t, strdup((const char *)sqlite3_column_text(st, 0)),
+                        (size_t)sqlite3_column_bytes(st, 0));
     sqlite3_finalize(st);
     sqlite3_close(h);
 }
@@ -768,7 +756,7 @@ static void push_floor(const char *db)
 {
     char path[320];
     json_t *changes = json_array();
-    struct texts t;
+    struct bench_texts t = {0};
     sqlite3 *h;
     double s;
     pid_t pid = fork();
@@ -787,9 +775,11 @@ static void push_floor(const char *db)
         json_array_append_new(changes,
                               json_loadb(t.text[i], t.len[i], 0, NULL));
     snprintf(path, sizeof path, "%s/floor.db", top);
-    if (!(h = bench_floor_db(path)))
+    if (!(h = bench_floor_db(path))) {
+        fprintf(stderr, "bench_sync: cannot make %s\n", path);
         _exit(1);
-    s = bench_floor_store(h, t.text, t.len, t.n, changes);
+    }
+    s = bench_floor_store(h, &t, changes);
     printf("push_floor_store %.2f s\n", s);
     printf("# push_floor_store: Jansson parsing the %zu changes to push "
            "plus a plain SQLite insert of a row each\n",

@@ -73,12 +73,38 @@ double bench_cpu_s(pid_t pid)
     return (double)(user + sys) / (double)sysconf(_SC_CLK_TCK);
 }
 
-static double now_s(void)
+double bench_now_s(void)
 {
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void bench_texts_add(struct bench_texts *t, char *text, size_t len)
+{
+    char **texts = realloc(t->text, (t->n + 1) * sizeof *t->text);
+    size_t *lens = texts ? realloc(t->len, (t->n + 1) * sizeof *t->len) : NULL;
+
+    if (texts)
+        t->text = texts;
+    if (!text || !lens) {
+        fprintf(stderr, "bench: out of memory\n");
+        exit(1);
+    }
+    t->len = lens;
+    t->text[t->n] = text;
+    t->len[t->n++] = len;
+    t->bytes += len;
+}
+
+void bench_texts_free(struct bench_texts *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        free(t->text[i]);
+    free(t->text);
+    free(t->len);
+    memset(t, 0, sizeof *t);
 }
 
 sqlite3 *bench_floor_db(const char *path)
@@ -129,25 +155,23 @@ static int insert_rows(sqlite3 *db, json_t *changes, char *const *text)
     return 0;
 }
 
-double bench_floor_store(sqlite3 *db, char *const *text, const size_t *len,
-                         size_t n, json_t *changes)
+double bench_floor_store(sqlite3 *db, const struct bench_texts *t,
+                         json_t *changes)
 {
     size_t rows = json_array_size(changes);
     char **row = calloc(rows + 1, sizeof *row);
-    double t = -1;
-    int rc;
+    double s = -1;
 
     for (size_t i = 0; row && i < rows; i++)
         row[i] = json_dumps(json_array_get(changes, i), JSON_COMPACT);
     if (row) {
-        t = now_s();
-        for (size_t i = 0; i < n; i++)
-            json_decref(json_loadb(text[i], len[i], 0, NULL));
-        rc = insert_rows(db, changes, row);
-        t = rc == 0 ? now_s() - t : -1;
+        s = bench_now_s();
+        for (size_t i = 0; i < t->n; i++)
+            json_decref(json_loadb(t->text[i], t->len[i], 0, NULL));
+        s = insert_rows(db, changes, row) == 0 ? bench_now_s() - s : -1;
     }
     for (size_t i = 0; row && i < rows; i++)
         free(row[i]);
     free(row);
-    return t;
+    return s;
 }

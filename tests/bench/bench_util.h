@@ -23,17 +23,31 @@ double bench_peak_rss_mib(pid_t pid);
  * than wall time on a busy machine; 0 if unknown. */
 double bench_cpu_s(pid_t pid);
 
+/* Seconds on a monotonic clock. */
+double bench_now_s(void);
+
+/* Texts with their lengths, e.g. a pull's pages or an outbox's changes. */
+struct bench_texts {
+    char **text;
+    size_t *len, n, bytes;
+};
+
+/* Appends `text` of `len` bytes, taking it (malloc'd); exits when out of
+ * memory. */
+void bench_texts_add(struct bench_texts *t, char *text, size_t len);
+void bench_texts_free(struct bench_texts *t);
+
 /* The floor of storing changes: a fresh database at `path` with one plain
  * table of them (WAL, synchronous=NORMAL); NULL on failure. */
 sqlite3 *bench_floor_db(const char *path);
 
 /*
- * Seconds to parse the `n` texts with Jansson and insert a row for each
+ * Seconds to parse the texts `t` with Jansson and insert a row for each
  * change object of the array `changes` (its key fields and compact text,
  * made beforehand) in one transaction: what storing those bytes costs at
  * the least. -1 on failure.
  */
-double bench_floor_store(sqlite3 *db, char *const *text, const size_t *len,
-                         size_t n, json_t *changes);
+double bench_floor_store(sqlite3 *db, const struct bench_texts *t,
+                         json_t *changes);
 
 #endif
